@@ -1,0 +1,9 @@
+/**
+ * `@twolayer/net`: a two-layer neural network for CIFAR-10 that reproduces
+ * the classic numpy homework workbook number for number.
+ *
+ * @module
+ */
+
+export * from "./src/matrix.ts";
+export * from "./src/random.ts";
