@@ -17,10 +17,11 @@ function shapeError(op: string, detail: string): RangeError {
 
 /**
  * `out = a · bᵀ` for `a` n x k and `b` m x k (the forward products
- * `X W1ᵀ` and `h W2ᵀ`).
+ * `X W1ᵀ` and `h W2ᵀ`). With `aRows`, row i of `a` is `a[aRows[i]]`, so a
+ * minibatch is read straight from the full data set without a gather copy.
  */
-export function matmulABt(a: M, b: M, out: M): void {
-  const n = a.rows, k = a.cols, m = b.rows;
+export function matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void {
+  const n = aRows ? aRows.length : a.rows, k = a.cols, m = b.rows;
   if (b.cols !== k || out.rows !== n || out.cols !== m) {
     throw shapeError(
       "matmulABt",
@@ -29,7 +30,7 @@ export function matmulABt(a: M, b: M, out: M): void {
   }
   const A = a.data, B = b.data, O = out.data;
   for (let i = 0; i < n; i++) {
-    const ai = i * k;
+    const ai = (aRows ? rowIndex(aRows, i, a.rows) : i) * k;
     for (let j = 0; j < m; j++) {
       const bj = j * k;
       let s = 0;
@@ -65,11 +66,13 @@ export function matmulAB(a: M, b: M, out: M): void {
 
 /**
  * `out = aᵀ · b` for `a` k x n and `b` k x m (the weight gradients
- * `dscoresᵀ h` and `dhᵀ X`).
+ * `dscoresᵀ h` and `dhᵀ X`). With `bRows`, row p of `b` is `b[bRows[p]]`.
  */
-export function matmulAtB(a: M, b: M, out: M): void {
+export function matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
   const k = a.rows, n = a.cols, m = b.cols;
-  if (b.rows !== k || out.rows !== n || out.cols !== m) {
+  if (
+    (bRows ? bRows.length : b.rows) !== k || out.rows !== n || out.cols !== m
+  ) {
     throw shapeError(
       "matmulAtB",
       `(a ${k} x ${n})ᵀ times b ${b.rows} x ${b.cols} into out ${out.rows} x ${out.cols}; expected b ${k} x m and out ${n} x m`,
@@ -78,7 +81,7 @@ export function matmulAtB(a: M, b: M, out: M): void {
   const A = a.data, B = b.data, O = out.data;
   O.fill(0, 0, n * m);
   for (let p = 0; p < k; p++) {
-    const ap = p * n, bp = p * m;
+    const ap = p * n, bp = (bRows ? rowIndex(bRows, p, b.rows) : p) * m;
     for (let i = 0; i < n; i++) {
       const api = A[ap + i];
       if (api === 0) continue;
@@ -152,23 +155,10 @@ export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
   for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
 }
 
-/** Copies rows `idx` of `src` into the first `idx.length` rows of `out`. */
-export function gatherRows(src: M, idx: Int32Array, out: M): void {
-  const c = src.cols;
-  if (out.cols !== c || out.rows < idx.length) {
-    throw shapeError(
-      "gatherRows",
-      `${idx.length} rows of ${c} columns into out ${out.rows} x ${out.cols}`,
-    );
+function rowIndex(rows: Int32Array, i: number, limit: number): number {
+  const r = rows[i];
+  if (r < 0 || r >= limit) {
+    throw new RangeError(`row index ${r} outside 0..${limit - 1}`);
   }
-  for (let r = 0; r < idx.length; r++) {
-    const i = idx[r];
-    if (i < 0 || i >= src.rows) {
-      throw shapeError(
-        "gatherRows",
-        `row index ${i} outside 0..${src.rows - 1}`,
-      );
-    }
-    out.data.set(src.data.subarray(i * c, (i + 1) * c), r * c);
-  }
+  return r;
 }
