@@ -7,3 +7,6 @@
 
 export * from "./src/matrix.ts";
 export * from "./src/random.ts";
+export * from "./src/losses.ts";
+export * from "./src/network.ts";
+export * from "./src/trainer.ts";
