@@ -10,3 +10,8 @@ export * from "./src/random.ts";
 export * from "./src/losses.ts";
 export * from "./src/network.ts";
 export * from "./src/trainer.ts";
+export * from "./src/gradient_check.ts";
+export * from "./src/display.ts";
+export * from "./src/visualize.ts";
+export * from "./src/charts.ts";
+export * from "./src/search.ts";

@@ -1,0 +1,60 @@
+/// <reference lib="deno.worker" />
+/**
+ * Worker side of the search pool: receives the shared data once, then
+ * trains the settings it is sent with {@linkcode trainSetting}.
+ *
+ * @module
+ */
+
+import type { FloatArray, Matrix } from "./matrix.ts";
+import { trainSetting } from "./search.ts";
+import {
+  type FromWorker,
+  paramsMessage,
+  type ToWorker,
+  unshareMatrix,
+} from "./search_pool.ts";
+import type { Labels } from "./losses.ts";
+
+let data:
+  | {
+    XTrain: Matrix<FloatArray>;
+    yTrain: Labels;
+    XVal: Matrix<FloatArray>;
+    yVal: Labels;
+  }
+  | undefined;
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  if (msg.type === "data") {
+    data = {
+      XTrain: unshareMatrix(msg.XTrain),
+      yTrain: msg.yTrain,
+      XVal: unshareMatrix(msg.XVal),
+      yVal: msg.yVal,
+    };
+    return;
+  }
+  const post = (m: FromWorker) => self.postMessage(m);
+  try {
+    if (!data) {
+      throw new Error("the search worker got a setting before its data");
+    }
+    const { row, net } = trainSetting(data, msg.setting, msg.seed, {
+      dtype: msg.dtype,
+      onProgress: (train) => {
+        if (train.iteration % 10 === 0 || train.iteration === train.numIters) {
+          post({ type: "progress", index: msg.index, train });
+        }
+      },
+    });
+    post({ type: "done", index: msg.index, row, params: paramsMessage(net) });
+  } catch (error) {
+    post({
+      type: "error",
+      index: msg.index,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+};

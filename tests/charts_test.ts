@@ -1,0 +1,230 @@
+import assert from "node:assert/strict";
+import { decode } from "fast-png";
+import {
+  accuracyChart,
+  classCountsChart,
+  lossChart,
+  searchChart,
+} from "../src/charts.ts";
+import { jupyterDisplay } from "../src/display.ts";
+
+const count = (svg: string, pattern: RegExp) => svg.match(pattern)?.length ?? 0;
+
+/** Height of each `<rect>`, keyed by its tooltip. */
+function barHeights(svg: string): Map<string, number> {
+  return new Map(
+    [...svg.matchAll(/<rect [^>]*height="([^"]*)"[^>]*><title>([^<]*)</g)]
+      .map(([, height, title]) => [title, Number(height)]),
+  );
+}
+
+/** The `[width, height]` an SVG declares. */
+function size(svg: string): number[] {
+  return [/ width="(\d+)"/, / height="(\d+)"/].map((r) =>
+    Number(r.exec(svg)?.[1])
+  );
+}
+
+/** Text of the `<text>` elements, in document order. */
+function texts(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}
+
+// Workbook: counts of each class in the training and validation splits.
+const TRAIN = [4913, 4881, 4921, 4888, 4922, 4902, 4898, 4893, 4887, 4895];
+const VAL = [87, 119, 79, 112, 78, 98, 102, 107, 113, 105];
+const CLASSES = [
+  "plane",
+  "car",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
+
+Deno.test("lossChart draws every iteration on one line with labelled axes", () => {
+  const lossHistory = Array.from({ length: 1000 }, (_, i) => 2.3 / (1 + i));
+  const svg = lossChart({ lossHistory }).svg;
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal(count(svg, /aria-label="line"/g), 1);
+  const path = /aria-label="line"[^>]*><path[^>]* d="([^"]*)"/.exec(svg);
+  assert.ok(path, "the line mark holds a path");
+  assert.equal(count(path[1], /L/g), 999);
+  assert.ok(texts(svg).some((t) => t.includes("Iteration")));
+  assert.ok(texts(svg).some((t) => t.includes("Loss")));
+});
+
+Deno.test("lossChart rejects an empty history", () => {
+  assert.throws(
+    () => lossChart({ lossHistory: [] }),
+    /needs at least 1 loss, got 0/,
+  );
+});
+
+Deno.test("accuracyChart draws train and val with dots and a legend", () => {
+  const svg = accuracyChart({
+    trainAccHistory: [0.09, 0.15, 0.225, 0.195, 0.225],
+    valAccHistory: [0.1, 0.15, 0.16, 0.17, 0.172],
+  }).svg;
+  assert.equal(count(svg, /aria-label="line"/g), 2);
+  // 5 epochs for each split plus one legend swatch each.
+  assert.equal(count(svg, /<circle/g), 12);
+  const labels = texts(svg);
+  for (const label of ["train", "val"]) {
+    assert.equal(labels.filter((t) => t === label).length, 1, label);
+  }
+  assert.ok(labels.some((t) => t.includes("Epoch")));
+  assert.ok(labels.some((t) => t.includes("Accuracy")));
+  // Integer epochs only: 0, 1, 2, 3, 4 as tick labels.
+  for (const tick of ["0", "1", "2", "3", "4"]) {
+    assert.ok(labels.includes(tick));
+  }
+  assert.ok(!labels.includes("0.5"));
+});
+
+Deno.test("accuracyChart rejects two empty histories", () => {
+  assert.throws(
+    () => accuracyChart({ trainAccHistory: [], valAccHistory: [] }),
+    /needs at least 1 accuracy, got 0 train and 0 val/,
+  );
+});
+
+const RESULTS = [
+  {
+    learningRate: 1e-3,
+    reg: 0.1,
+    loss: "mse",
+    numIters: 1000,
+    trainAcc: 0.5,
+    valAcc: 0.47,
+    seconds: 12,
+  },
+  {
+    learningRate: 1e-3,
+    reg: 0.1,
+    loss: "softmax",
+    numIters: 1000,
+    trainAcc: 0.55,
+    valAcc: 0.51,
+    seconds: 13,
+  },
+  {
+    learningRate: 5e-4,
+    reg: 0.1,
+    loss: "softmax",
+    numIters: 1000,
+    trainAcc: 0.45,
+    valAcc: 0.44,
+    seconds: 12,
+  },
+];
+
+Deno.test("searchChart labels rows by the varied settings, best first", () => {
+  const svg = searchChart(RESULTS).svg;
+  assert.equal(count(svg, /<circle/g), 3);
+  const labels = texts(svg);
+  const rows = labels.filter((t) => t.startsWith("learningRate="));
+  assert.deepEqual(rows, [
+    "learningRate=0.001 loss=softmax",
+    "learningRate=0.001 loss=mse",
+    "learningRate=0.0005 loss=softmax",
+  ]);
+  for (const value of ["0.510", "0.470", "0.440"]) {
+    assert.ok(labels.includes(value), value);
+  }
+  assert.ok(labels.some((t) => t.includes("Validation accuracy")));
+  // Settings that do not vary and outcomes stay out of the labels.
+  assert.ok(!svg.includes("reg=") && !svg.includes("seconds="));
+  assert.ok(!svg.includes("trainAcc="));
+});
+
+Deno.test("searchChart takes the settings to show and checks them", () => {
+  const labels = texts(searchChart(RESULTS, { settings: ["reg"] }).svg);
+  assert.equal(labels.filter((t) => t === "reg=0.1").length, 1);
+  assert.throws(
+    () => searchChart(RESULTS, { settings: ["momentum"] }),
+    /result 0 has no setting "momentum"; it has learningRate, reg/,
+  );
+  assert.throws(() => searchChart([]), /needs at least 1 result, got 0/);
+  assert.throws(
+    () => searchChart([{ valAcc: "0.5" as unknown as number }]),
+    /result 0 needs a number valAcc, got 0.5/,
+  );
+});
+
+Deno.test("searchChart labels a lone result by number", () => {
+  const labels = texts(searchChart([{ reg: 0.1, valAcc: 0.3 }]).svg);
+  assert.ok(labels.includes("#1"));
+});
+
+Deno.test("classCountsChart draws one bar per class and split, sized by share", () => {
+  const svg = classCountsChart({ train: TRAIN, val: VAL }, CLASSES).svg;
+  const bars = barHeights(svg);
+  assert.equal(count(svg, /<rect/g), 20);
+  assert.equal(bars.size, 20);
+  // Heights are proportional to the share of the split: val car 11.9 %,
+  // val deer 7.8 %, train plane 4913 / 49000.
+  const ratio = bars.get("val car: 119")! / bars.get("val deer: 78")!;
+  assert.ok(Math.abs(ratio - 119 / 78) < 1e-9, `ratio ${ratio}`);
+  const across = bars.get("val plane: 87")! / bars.get("train plane: 4913")!;
+  assert.ok(Math.abs(across - (87 / 1000) / (4913 / 49000)) < 1e-9);
+  const labels = texts(svg);
+  for (const name of [...CLASSES, "train", "val"]) {
+    assert.ok(labels.includes(name), name);
+  }
+  assert.ok(labels.some((t) => t.includes("Share of split (%)")));
+  // The balanced-share line, once per class group.
+  assert.equal(count(svg, /stroke-dasharray="4 3"/g), 10);
+});
+
+Deno.test("classCountsChart escapes class names into well-formed SVG", async () => {
+  const figure = classCountsChart({ all: [1, 2] }, ["a & b", "<c>"]);
+  assert.ok(
+    figure.svg.includes("a &amp; b") && figure.svg.includes("&lt;c&gt;"),
+  );
+  // resvg parses the SVG as XML: it would throw on malformed markup.
+  const png = decode(await figure.png({ scale: 1 }));
+  assert.deepEqual([png.width, png.height], size(figure.svg));
+});
+
+Deno.test("classCountsChart rejects counts that do not fit the classes", () => {
+  assert.throws(
+    () => classCountsChart({ train: TRAIN, val: VAL.slice(1) }, CLASSES),
+    /split "val" needs 10 counts \(one per class name\), got 9/,
+  );
+  assert.throws(
+    () => classCountsChart({ val: [0, 0] }, ["a", "b"]),
+    /split "val" needs a positive total count, got 0/,
+  );
+  assert.throws(() => classCountsChart({}, CLASSES), /at least 1 split, got 0/);
+});
+
+Deno.test("charts display as SVG in Jupyter", () => {
+  const bundle = lossChart({ lossHistory: [1, 0.5] })[jupyterDisplay]();
+  assert.deepEqual(Object.keys(bundle).sort(), ["image/svg+xml", "text/plain"]);
+  assert.match(bundle["image/svg+xml"], /^<svg /);
+});
+
+Deno.test("charts save as SVG and PNG files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const figure = accuracyChart({
+      trainAccHistory: [0.1, 0.2],
+      valAccHistory: [0.1, 0.15],
+    });
+    await figure.save(`${dir}/accuracy.svg`);
+    await figure.save(`${dir}/accuracy.png`);
+    assert.equal(await Deno.readTextFile(`${dir}/accuracy.svg`), figure.svg);
+    const png = decode(await Deno.readFile(`${dir}/accuracy.png`));
+    assert.deepEqual(
+      [png.width, png.height],
+      size(figure.svg).map((n) => 2 * n),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
