@@ -1,6 +1,5 @@
 /**
  * `@twolayer/net`: a two-layer neural network for CIFAR-10 that reproduces
- * the classic numpy homework workbook number for number.
  *
  * @module
  */
@@ -15,3 +14,5 @@ export * from "./src/display.ts";
 export * from "./src/visualize.ts";
 export * from "./src/charts.ts";
 export * from "./src/search.ts";
+export * from "./src/cifar10.ts";
+export * from "./src/progress.ts";
