@@ -5,6 +5,7 @@
  */
 
 export * from "./src/matrix.ts";
+export * from "./src/kernels.ts";
 export * from "./src/random.ts";
 export * from "./src/losses.ts";
 export * from "./src/network.ts";

@@ -4,23 +4,287 @@
  * network. Every kernel writes into a caller-owned `out` buffer, so training
  * allocates nothing per iteration.
  *
+ * The three matrix products run on a backend (src/backend.ts): plain
+ * TypeScript, WebAssembly SIMD, or native BLAS through FFI. The module-level
+ * functions use the default backend ({@linkcode setBackend}, initially
+ * `"auto"`: BLAS when `--allow-ffi` is granted and a library is found, else
+ * WebAssembly); {@linkcode kernels} binds them to one backend, for a
+ * network that wants its own. Shapes, element types and row indices are
+ * checked here, once, for every backend.
+ *
  * @module
  */
 
-import type { FloatArray, Matrix } from "./matrix.ts";
+import type { Backend, BackendName } from "./backend.ts";
+import { loadBlas } from "./blas_backend.ts";
+import { dtypeOf, type FloatArray, type Matrix } from "./matrix.ts";
+import { typescriptBackend } from "./typescript_backend.ts";
+import { loadWasm } from "./wasm_backend.ts";
+
+export type { BackendName } from "./backend.ts";
 
 type M = Matrix<FloatArray>;
+
+/**
+ * A backend name, or `"auto"` for the fastest available one: `"blas"`,
+ * then `"wasm"`, then `"typescript"`.
+ *
+ * @example
+ * ```ts
+ * import { type BackendChoice, kernels } from "@twolayer/net";
+ *
+ * const choice: BackendChoice = "auto";
+ * console.log(kernels(choice).backend);
+ * ```
+ */
+export type BackendChoice = BackendName | "auto";
+
+/**
+ * All kernels, with the matrix products bound to one backend.
+ *
+ * @example
+ * ```ts
+ * import { kernels, Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const k = kernels("typescript");
+ * const out = Matrix.zeros(1, 1);
+ * k.matmulABt(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3, 4]]), out);
+ * assert.equal(out.data[0], 11);
+ * ```
+ */
+export interface Kernels {
+  /** The backend running the products. */
+  readonly backend: BackendName;
+  /** See the module-level {@linkcode matmulABt}. */
+  matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void;
+  /** See the module-level {@linkcode matmulAB}. */
+  matmulAB(a: M, b: M, out: M): void;
+  /** See the module-level {@linkcode matmulAtB}. */
+  matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void;
+  /** See the module-level {@linkcode addRowVector}. */
+  addRowVector(m: M, v: FloatArray): void;
+  /** See the module-level {@linkcode reluInPlace}. */
+  reluInPlace(m: M): void;
+  /** See the module-level {@linkcode reluBackwardInPlace}. */
+  reluBackwardInPlace(grad: M, h: M): void;
+  /** See the module-level {@linkcode sumColumns}. */
+  sumColumns(m: M, out: FloatArray): void;
+  /** See the module-level {@linkcode sumSquares}. */
+  sumSquares(x: FloatArray): number;
+  /** See the module-level {@linkcode axpy}. */
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+}
+
+let threads: number | undefined;
+
+/** The backend for `choice`, loaded on first use; throws if unavailable. */
+function backendFor(choice: BackendChoice): Backend {
+  let b: Backend | string;
+  switch (choice) {
+    case "typescript":
+      b = typescriptBackend;
+      break;
+    case "wasm":
+      b = loadWasm();
+      break;
+    case "blas":
+      b = loadBlas();
+      break;
+    case "auto": {
+      const blas = loadBlas();
+      const wasm = loadWasm();
+      b = typeof blas !== "string"
+        ? blas
+        : typeof wasm !== "string"
+        ? wasm
+        : typescriptBackend;
+      break;
+    }
+    default:
+      throw new RangeError(
+        `backend must be "auto", "blas", "wasm" or "typescript", got ${
+          JSON.stringify(choice)
+        }`,
+      );
+  }
+  if (typeof b === "string") {
+    throw new Error(`backend "${choice}" is unavailable: ${b}`);
+  }
+  if (threads !== undefined) b.setThreads(threads);
+  return b;
+}
+
+/**
+ * Names of the backends that can run here, fastest first; `"typescript"`
+ * is always among them. Loading BLAS needs `--allow-ffi`.
+ *
+ * @example
+ * ```ts
+ * import { availableBackends } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(availableBackends().includes("typescript"));
+ * ```
+ */
+export function availableBackends(): BackendName[] {
+  const names: BackendName[] = [];
+  if (typeof loadBlas() !== "string") names.push("blas");
+  if (typeof loadWasm() !== "string") names.push("wasm");
+  names.push("typescript");
+  return names;
+}
+
+/**
+ * {@linkcode Kernels} whose products run on `choice` (default: the current
+ * default backend, see {@linkcode setBackend}).
+ *
+ * @throws {Error} when the chosen backend cannot run here; the message
+ *   says why (for BLAS: no `--allow-ffi`, or no library found).
+ */
+export function kernels(choice?: BackendChoice): Kernels {
+  return choice === undefined ? active() : bind(backendFor(choice));
+}
+
+let current: Kernels | undefined;
+
+/** The module-level kernels, resolving `"auto"` on first use. */
+function active(): Kernels {
+  current ??= bind(backendFor("auto"));
+  return current;
+}
+
+/**
+ * Makes `choice` the backend of the module-level product kernels and
+ * returns its name (the one `"auto"` resolved to).
+ *
+ * @example
+ * ```ts
+ * import { getBackend, setBackend } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const before = getBackend();
+ * assert.equal(setBackend("typescript"), "typescript");
+ * assert.equal(getBackend(), "typescript");
+ * setBackend(before);
+ * ```
+ *
+ * @throws {Error} when the backend cannot run here.
+ */
+export function setBackend(choice: BackendChoice): BackendName {
+  current = bind(backendFor(choice));
+  return current.backend;
+}
+
+/**
+ * Name of the module-level kernels' backend.
+ *
+ * @example
+ * ```ts
+ * import { availableBackends, getBackend } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(availableBackends().includes(getBackend()));
+ * ```
+ */
+export function getBackend(): BackendName {
+  return active().backend;
+}
+
+/**
+ * One line describing a backend for logs and benchmarks: library, CPU
+ * kernel and threads.
+ *
+ * @example
+ * ```ts
+ * import { describeBackend } from "@twolayer/net";
+ *
+ * console.log(describeBackend("wasm"));
+ * ```
+ */
+export function describeBackend(choice?: BackendChoice): string {
+  const b = backendFor(choice ?? getBackend());
+  return `${b.name}: ${b.describe()}`;
+}
+
+/**
+ * Sets how many threads the products may use, for every backend, now and
+ * when loaded later: OpenBLAS's thread count (its default is one per core;
+ * on a busy shared machine 1 degrades far more gracefully). The TypeScript
+ * and WebAssembly backends run on the calling thread whatever the setting.
+ *
+ * @example
+ * ```ts
+ * import { setThreads } from "@twolayer/net";
+ *
+ * setThreads(1);
+ * ```
+ *
+ * @throws {RangeError} unless `n` is a positive integer.
+ */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`threads must be a positive integer, got ${n}`);
+  }
+  threads = n;
+  for (const b of [loadBlas(), loadWasm(), typescriptBackend]) {
+    if (typeof b !== "string") b.setThreads(n);
+  }
+}
+
+function bind(b: Backend): Kernels {
+  return {
+    backend: b.name,
+    matmulABt(a, bm, out, aRows) {
+      checkABt(a, bm, out, aRows);
+      b.matmulABt(a, bm, out, aRows);
+    },
+    matmulAB(a, bm, out) {
+      checkAB(a, bm, out);
+      b.matmulAB(a, bm, out);
+    },
+    matmulAtB(a, bm, out, bRows) {
+      checkAtB(a, bm, out, bRows);
+      b.matmulAtB(a, bm, out, bRows);
+    },
+    addRowVector,
+    reluInPlace,
+    reluBackwardInPlace,
+    sumColumns,
+    sumSquares,
+    axpy,
+  };
+}
 
 function shapeError(op: string, detail: string): RangeError {
   return new RangeError(`${op}: ${detail}`);
 }
 
-/**
- * `out = a · bᵀ` for `a` n x k and `b` m x k (the forward products
- * `X W1ᵀ` and `h W2ᵀ`). With `aRows`, row i of `a` is `a[aRows[i]]`, so a
- * minibatch is read straight from the full data set without a gather copy.
- */
-export function matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void {
+/** Every operand of a product must have one element type. */
+function checkTypes(op: string, a: M, b: M, out: M): void {
+  const t = dtypeOf(a.data);
+  if (dtypeOf(b.data) !== t || dtypeOf(out.data) !== t) {
+    throw new TypeError(
+      `${op}: operands must share one element type, got a ${t}, b ${
+        dtypeOf(b.data)
+      }, out ${dtypeOf(out.data)}`,
+    );
+  }
+}
+
+/** Row indices must lie in `0..limit-1` (the backends read them unchecked). */
+function checkRows(op: string, rows: Int32Array, limit: number): void {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (r < 0 || r >= limit) {
+      throw new RangeError(
+        `${op}: row index ${r} (at ${i}) outside 0..${limit - 1}`,
+      );
+    }
+  }
+}
+
+function checkABt(a: M, b: M, out: M, aRows?: Int32Array): void {
   const n = aRows ? aRows.length : a.rows, k = a.cols, m = b.rows;
   if (b.cols !== k || out.rows !== n || out.cols !== m) {
     throw shapeError(
@@ -28,23 +292,11 @@ export function matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void {
       `a ${n} x ${k} times (b ${b.rows} x ${b.cols})ᵀ into out ${out.rows} x ${out.cols}; expected b m x ${k} and out ${n} x m`,
     );
   }
-  const A = a.data, B = b.data, O = out.data;
-  for (let i = 0; i < n; i++) {
-    const ai = (aRows ? rowIndex(aRows, i, a.rows) : i) * k;
-    for (let j = 0; j < m; j++) {
-      const bj = j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += A[ai + p] * B[bj + p];
-      O[i * m + j] = s;
-    }
-  }
+  checkTypes("matmulABt", a, b, out);
+  if (aRows) checkRows("matmulABt", aRows, a.rows);
 }
 
-/**
- * `out = a · b` for `a` n x k and `b` k x m (the backward product
- * `dscores · W2`).
- */
-export function matmulAB(a: M, b: M, out: M): void {
+function checkAB(a: M, b: M, out: M): void {
   const n = a.rows, k = a.cols, m = b.cols;
   if (b.rows !== k || out.rows !== n || out.cols !== m) {
     throw shapeError(
@@ -52,46 +304,104 @@ export function matmulAB(a: M, b: M, out: M): void {
       `a ${n} x ${k} times b ${b.rows} x ${b.cols} into out ${out.rows} x ${out.cols}; expected b ${k} x m and out ${n} x m`,
     );
   }
-  const A = a.data, B = b.data, O = out.data;
-  O.fill(0, 0, n * m);
-  for (let i = 0; i < n; i++) {
-    const oi = i * m;
-    for (let p = 0; p < k; p++) {
-      const aip = A[i * k + p];
-      const bp = p * m;
-      for (let j = 0; j < m; j++) O[oi + j] += aip * B[bp + j];
-    }
-  }
+  checkTypes("matmulAB", a, b, out);
 }
 
-/**
- * `out = aᵀ · b` for `a` k x n and `b` k x m (the weight gradients
- * `dscoresᵀ h` and `dhᵀ X`). With `bRows`, row p of `b` is `b[bRows[p]]`.
- */
-export function matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
+function checkAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
   const k = a.rows, n = a.cols, m = b.cols;
   if (
     (bRows ? bRows.length : b.rows) !== k || out.rows !== n || out.cols !== m
   ) {
     throw shapeError(
       "matmulAtB",
-      `(a ${k} x ${n})ᵀ times b ${b.rows} x ${b.cols} into out ${out.rows} x ${out.cols}; expected b ${k} x m and out ${n} x m`,
+      `(a ${k} x ${n})ᵀ times b ${
+        bRows ? bRows.length : b.rows
+      } x ${b.cols} into out ${out.rows} x ${out.cols}; expected b ${k} x m and out ${n} x m`,
     );
   }
-  const A = a.data, B = b.data, O = out.data;
-  O.fill(0, 0, n * m);
-  for (let p = 0; p < k; p++) {
-    const ap = p * n, bp = (bRows ? rowIndex(bRows, p, b.rows) : p) * m;
-    for (let i = 0; i < n; i++) {
-      const api = A[ap + i];
-      if (api === 0) continue;
-      const oi = i * m;
-      for (let j = 0; j < m; j++) O[oi + j] += api * B[bp + j];
-    }
-  }
+  checkTypes("matmulAtB", a, b, out);
+  if (bRows) checkRows("matmulAtB", bRows, b.rows);
 }
 
-/** Adds the vector `v` (length `m.cols`) to every row of `m`. */
+/**
+ * `out = a · bᵀ` for `a` n x k and `b` m x k (the forward products
+ * `X W1ᵀ` and `h W2ᵀ`). With `aRows`, row i of `a` is `a[aRows[i]]`, so a
+ * minibatch is read straight from the full data set without a gather copy.
+ *
+ * @example A minibatch of rows 2 and 0
+ * ```ts
+ * import { matmulABt, Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const X = Matrix.fromRows([[1, 0], [0, 1], [1, 1]]);
+ * const W = Matrix.fromRows([[2, 3]]);
+ * const out = Matrix.zeros(2, 1);
+ * matmulABt(X, W, out, Int32Array.of(2, 0));
+ * assert.deepEqual(out.toRows(), [[5], [2]]);
+ * ```
+ *
+ * @throws {RangeError} on mismatched shapes or a row index out of range.
+ * @throws {TypeError} when the operands mix float64 and float32.
+ */
+export function matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void {
+  active().matmulABt(a, b, out, aRows);
+}
+
+/**
+ * `out = a · b` for `a` n x k and `b` k x m (the backward product
+ * `dscores · W2`).
+ *
+ * @example
+ * ```ts
+ * import { matmulAB, Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const out = Matrix.zeros(1, 2);
+ * matmulAB(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[1, 0], [0, 1]]), out);
+ * assert.deepEqual(out.toRows(), [[1, 2]]);
+ * ```
+ *
+ * @throws {RangeError} on mismatched shapes.
+ * @throws {TypeError} when the operands mix float64 and float32.
+ */
+export function matmulAB(a: M, b: M, out: M): void {
+  active().matmulAB(a, b, out);
+}
+
+/**
+ * `out = aᵀ · b` for `a` k x n and `b` k x m (the weight gradients
+ * `dscoresᵀ h` and `dhᵀ X`). With `bRows`, row p of `b` is `b[bRows[p]]`.
+ *
+ * @example
+ * ```ts
+ * import { matmulAtB, Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const out = Matrix.zeros(1, 2);
+ * const X = Matrix.fromRows([[1, 2], [3, 4]]);
+ * matmulAtB(Matrix.fromRows([[10]]), X, out, Int32Array.of(1));
+ * assert.deepEqual(out.toRows(), [[30, 40]]);
+ * ```
+ *
+ * @throws {RangeError} on mismatched shapes or a row index out of range.
+ * @throws {TypeError} when the operands mix float64 and float32.
+ */
+export function matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
+  active().matmulAtB(a, b, out, bRows);
+}
+/**
+ * Adds the vector `v` (length `m.cols`) to every row of `m`.
+ *
+ * @example
+ * ```ts
+ * import { addRowVector, Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const m = Matrix.fromRows([[1, 2], [3, 4]]);
+ * addRowVector(m, Float64Array.of(10, 20));
+ * assert.deepEqual(m.toRows(), [[11, 22], [13, 24]]);
+ * ```
+ */
 export function addRowVector(m: M, v: FloatArray): void {
   const c = m.cols, D = m.data;
   if (v.length !== c) {
@@ -106,13 +416,38 @@ export function addRowVector(m: M, v: FloatArray): void {
   }
 }
 
-/** ReLU in place: `m = max(m, 0)`. */
+/**
+ * ReLU in place: `m = max(m, 0)`.
+ *
+ * @example
+ * ```ts
+ * import { Matrix, reluInPlace } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const m = Matrix.fromRows([[-1, 2]]);
+ * reluInPlace(m);
+ * assert.deepEqual(m.toRows(), [[0, 2]]);
+ * ```
+ */
 export function reluInPlace(m: M): void {
   const D = m.data;
   for (let i = 0; i < D.length; i++) if (D[i] < 0) D[i] = 0;
 }
 
-/** Backward ReLU in place: zeroes `grad` wherever the activation `h` is not positive. */
+/**
+ * Backward ReLU in place: zeroes `grad` wherever the activation `h` is not
+ * positive.
+ *
+ * @example
+ * ```ts
+ * import { Matrix, reluBackwardInPlace } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const grad = Matrix.fromRows([[5, 6]]);
+ * reluBackwardInPlace(grad, Matrix.fromRows([[0, 1]]));
+ * assert.deepEqual(grad.toRows(), [[0, 6]]);
+ * ```
+ */
 export function reluBackwardInPlace(grad: M, h: M): void {
   const G = grad.data, H = h.data;
   if (G.length !== H.length) {
@@ -124,7 +459,19 @@ export function reluBackwardInPlace(grad: M, h: M): void {
   for (let i = 0; i < G.length; i++) if (H[i] <= 0) G[i] = 0;
 }
 
-/** `out[j] = Σᵢ m[i, j]` (numpy's `m.sum(axis=0)`, the bias gradients). */
+/**
+ * `out[j] = Σᵢ m[i, j]` (numpy's `m.sum(axis=0)`, the bias gradients).
+ *
+ * @example
+ * ```ts
+ * import { Matrix, sumColumns } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const out = new Float64Array(2);
+ * sumColumns(Matrix.fromRows([[1, 2], [3, 4]]), out);
+ * assert.deepEqual([...out], [4, 6]);
+ * ```
+ */
 export function sumColumns(m: M, out: FloatArray): void {
   const c = m.cols, D = m.data;
   if (out.length !== c) {
@@ -140,25 +487,39 @@ export function sumColumns(m: M, out: FloatArray): void {
   }
 }
 
-/** `Σ x²` over every element. */
+/**
+ * `Σ x²` over every element.
+ *
+ * @example
+ * ```ts
+ * import { sumSquares } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sumSquares(Float64Array.of(3, 4)), 25);
+ * ```
+ */
 export function sumSquares(x: FloatArray): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   return s;
 }
 
-/** `y += alpha * x`, elementwise. */
+/**
+ * `y += alpha * x`, elementwise.
+ *
+ * @example
+ * ```ts
+ * import { axpy } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const y = Float64Array.of(1, 1);
+ * axpy(2, Float64Array.of(1, 2), y);
+ * assert.deepEqual([...y], [3, 5]);
+ * ```
+ */
 export function axpy(alpha: number, x: FloatArray, y: FloatArray): void {
   if (x.length !== y.length) {
     throw shapeError("axpy", `x has ${x.length} values, y has ${y.length}`);
   }
   for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
-}
-
-function rowIndex(rows: Int32Array, i: number, limit: number): number {
-  const r = rows[i];
-  if (r < 0 || r >= limit) {
-    throw new RangeError(`row index ${r} outside 0..${limit - 1}`);
-  }
-  return r;
 }

@@ -162,6 +162,38 @@ export class Matrix<A extends FloatArray = Float64Array> {
   }
 }
 
+const converted = new WeakMap<Matrix<FloatArray>, Matrix<FloatArray>>();
+
+/**
+ * `m` itself when it already holds `dtype`, else a converted copy, made once
+ * per matrix and cached (training converts a 49,000-row set only once).
+ * The cache assumes `m` is not modified afterwards.
+ *
+ * @example
+ * ```ts
+ * import { asDType, Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const m = Matrix.fromRows([[0.1, 2]]);
+ * const f32 = asDType(m, "float32");
+ * assert.equal(f32.dtype, "float32");
+ * assert.equal(asDType(m, "float32"), f32); // cached
+ * assert.equal(asDType(m, "float64"), m);
+ * ```
+ */
+export function asDType(
+  m: Matrix<FloatArray>,
+  dtype: DType,
+): Matrix<FloatArray> {
+  if (m.dtype === dtype) return m;
+  let copy = converted.get(m);
+  if (copy?.dtype !== dtype) {
+    copy = m.astype(dtype);
+    converted.set(m, copy);
+  }
+  return copy;
+}
+
 /**
  * Throws a `RangeError` naming `what` unless `m` is `rows` x `cols`
  * (a `null` size is not checked).
@@ -175,7 +207,7 @@ export function assertShape(
   if (
     (rows !== null && m.rows !== rows) || (cols !== null && m.cols !== cols)
   ) {
-    const want = `${rows ?? "any"} x ${cols ?? "any"}`;
+    const want = `${rows ?? "N"} x ${cols ?? "M"}`;
     throw new RangeError(
       `${what} must be ${want}, got ${m.rows} x ${m.cols}`,
     );

@@ -5,20 +5,12 @@
  * @module
  */
 
-import {
-  addRowVector,
-  axpy,
-  matmulAB,
-  matmulABt,
-  matmulAtB,
-  reluBackwardInPlace,
-  reluInPlace,
-  sumColumns,
-  sumSquares,
-} from "./kernels.ts";
+import * as defaultKernels from "./kernels.ts";
+import { type BackendChoice, type Kernels, kernels } from "./kernels.ts";
 import { checkLabels, type Labels, LOSSES } from "./losses.ts";
 import {
   allocate,
+  asDType,
   assertShape,
   type DType,
   type FloatArray,
@@ -55,6 +47,11 @@ export interface TwoLayerNetOptions {
   loss?: LossName;
   /** Element type of parameters and activations (default `"float64"`). */
   dtype?: DType;
+  /**
+   * Backend of the matrix products (default: the module's current default,
+   * see `setBackend`).
+   */
+  backend?: BackendChoice;
   /**
    * Starting parameters to copy instead of drawing random ones (shapes must
    * match the sizes); no random numbers are drawn then.
@@ -111,6 +108,9 @@ export class TwoLayerNet {
   /** Gradient buffers written by each loss evaluation. */
   readonly #grads: Params;
   readonly #workspaces = new Map<number, Workspace>();
+  /** Kernels bound to the chosen backend, or the module's default ones. */
+  readonly #k: Omit<Kernels, "backend">;
+  readonly #backend?: BackendChoice;
 
   /**
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
@@ -149,6 +149,8 @@ export class TwoLayerNet {
     this.numClasses = numClasses;
     this.lossName = loss;
     this.dtype = dtype;
+    this.#backend = options.backend;
+    this.#k = options.backend ? kernels(options.backend) : defaultKernels;
     this.params = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     this.#grads = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     if (options.params) {
@@ -172,6 +174,7 @@ export class TwoLayerNet {
     return new TwoLayerNet(this.inputSize, this.hiddenSize, this.numClasses, {
       loss: this.lossName,
       dtype: this.dtype,
+      backend: this.#backend,
       params: this.params,
     });
   }
@@ -181,14 +184,12 @@ export class TwoLayerNet {
    * it, as a new matrix with a row per input row.
    */
   scores(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray> {
-    this.#checkInput(X);
-    return this.#forward(X, rows).scores.clone();
+    return this.#forward(this.input(X, rows), rows).scores.clone();
   }
 
   /** The highest-scoring class of every row of `X` (or of rows `rows`). */
   predict(X: Matrix<FloatArray>, rows?: Int32Array): Int32Array {
-    this.#checkInput(X);
-    return argmaxRows(this.#forward(X, rows).scores);
+    return argmaxRows(this.#forward(this.input(X, rows), rows).scores);
   }
 
   /**
@@ -199,8 +200,7 @@ export class TwoLayerNet {
    *   non-finite input value.
    */
   loss(X: Matrix<FloatArray>, y: Labels, reg = 0): LossAndGrads {
-    this.#checkInput(X);
-    const loss = this.lossAndGradients(X, y, reg);
+    const loss = this.lossAndGradients(this.input(X), y, reg);
     const grads = zeroParams(
       this.dtype,
       this.inputSize,
@@ -224,19 +224,21 @@ export class TwoLayerNet {
     rows?: Int32Array,
   ): number {
     const { W1, W2 } = this.params;
+    const k = this.#k;
     const ws = this.#forward(X, rows);
     const g = this.#grads;
     const dataLoss = LOSSES[this.lossName](ws.scores, y, ws.dscores).loss;
     // Backward: scores = h W2ᵀ + b2, h = relu(X W1ᵀ + b1).
-    matmulAtB(ws.dscores, ws.hidden, g.W2);
-    sumColumns(ws.dscores, g.b2);
-    matmulAB(ws.dscores, W2, ws.dhidden);
-    reluBackwardInPlace(ws.dhidden, ws.hidden);
-    matmulAtB(ws.dhidden, X, g.W1, rows);
-    sumColumns(ws.dhidden, g.b1);
-    axpy(reg, W1.data, g.W1.data);
-    axpy(reg, W2.data, g.W2.data);
-    return dataLoss + 0.5 * reg * (sumSquares(W1.data) + sumSquares(W2.data));
+    k.matmulAtB(ws.dscores, ws.hidden, g.W2);
+    k.sumColumns(ws.dscores, g.b2);
+    k.matmulAB(ws.dscores, W2, ws.dhidden);
+    k.reluBackwardInPlace(ws.dhidden, ws.hidden);
+    k.matmulAtB(ws.dhidden, X, g.W1, rows);
+    k.sumColumns(ws.dhidden, g.b1);
+    k.axpy(reg, W1.data, g.W1.data);
+    k.axpy(reg, W2.data, g.W2.data);
+    return dataLoss +
+      0.5 * reg * (k.sumSquares(W1.data) + k.sumSquares(W2.data));
   }
 
   /** Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call (reused buffers). */
@@ -260,12 +262,13 @@ export class TwoLayerNet {
 
   #forward(X: Matrix<FloatArray>, rows: Int32Array | undefined): Workspace {
     const { W1, b1, W2, b2 } = this.params;
+    const k = this.#k;
     const ws = this.#workspace(rows ? rows.length : X.rows);
-    matmulABt(X, W1, ws.hidden, rows);
-    addRowVector(ws.hidden, b1);
-    reluInPlace(ws.hidden);
-    matmulABt(ws.hidden, W2, ws.scores);
-    addRowVector(ws.scores, b2);
+    k.matmulABt(X, W1, ws.hidden, rows);
+    k.addRowVector(ws.hidden, b1);
+    k.reluInPlace(ws.hidden);
+    k.matmulABt(ws.hidden, W2, ws.scores);
+    k.addRowVector(ws.scores, b2);
     return ws;
   }
 
@@ -286,29 +289,43 @@ export class TwoLayerNet {
     return ws;
   }
 
-  /** Shape, element type and finiteness checks for a public input. */
-  #checkInput(X: Matrix<FloatArray>): void {
+  /**
+   * `X` checked (shape; finite values in `rows`, or everywhere) and in the
+   * network's element type: a float64 matrix given to a float32 net is
+   * converted once and cached.
+   */
+  input(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray> {
     assertShape("X", X, null, this.inputSize);
-    if (X.dtype !== this.dtype) {
-      throw new TypeError(
-        `X is ${X.dtype} but the network is ${this.dtype}; convert it with X.astype("${this.dtype}")`,
-      );
-    }
-    assertFinite("X", X);
+    assertFinite("X", X, rows);
+    return asDType(X, this.dtype);
   }
 }
 
 /**
- * Throws a `RangeError` naming the first non-finite element of `m`.
+ * Throws a `RangeError` naming the first non-finite element of `m` (of its
+ * rows `rows` only, when given) or a row index outside `m`.
  */
-export function assertFinite(what: string, m: Matrix<FloatArray>): void {
-  const D = m.data;
-  for (let i = 0; i < D.length; i++) {
-    if (!Number.isFinite(D[i])) {
-      const r = Math.floor(i / m.cols), c = i % m.cols;
+export function assertFinite(
+  what: string,
+  m: Matrix<FloatArray>,
+  rows?: Int32Array,
+): void {
+  const D = m.data, c = m.cols;
+  const n = rows ? rows.length : m.rows;
+  for (let k = 0; k < n; k++) {
+    const r = rows ? rows[k] : k;
+    if (!(r >= 0 && r < m.rows)) {
       throw new RangeError(
-        `${what} must hold finite numbers, but element (${r}, ${c}) is ${D[i]}`,
+        `row index ${r} is outside ${what}'s rows 0..${m.rows - 1}`,
       );
+    }
+    for (let j = 0; j < c; j++) {
+      const v = D[r * c + j];
+      if (!Number.isFinite(v)) {
+        throw new RangeError(
+          `${what} must hold finite numbers, but element (${r}, ${j}) is ${v}`,
+        );
+      }
     }
   }
 }

@@ -9,6 +9,7 @@
 import type { Labels } from "./losses.ts";
 import type { DType, FloatArray } from "./matrix.ts";
 import { Matrix } from "./matrix.ts";
+import { type BackendChoice, getBackend } from "./kernels.ts";
 import { accuracy, type LossName, TwoLayerNet } from "./network.ts";
 import { RandomState } from "./random.ts";
 import type { TrainOptions, TrainProgress, TrainStats } from "./trainer.ts";
@@ -76,6 +77,11 @@ export interface SearchOptions {
   workers?: number;
   /** Element type of the networks (default `"float64"`). */
   dtype?: DType;
+  /**
+   * Backend of the matrix products (default: the current default backend,
+   * which Workers then use too).
+   */
+  backend?: BackendChoice;
   /** Called during training of each setting (at most every `progressEvery` iterations). */
   onProgress?: (progress: SearchProgress) => void;
   /** Iterations between progress reports of one setting (default 10). */
@@ -150,6 +156,7 @@ export function trainSetting(
   seed: number,
   options: {
     dtype?: DType;
+    backend?: BackendChoice;
     onProgress?: (p: TrainProgress) => void;
   } = {},
 ): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
@@ -163,6 +170,7 @@ export function trainSetting(
     rng,
     loss,
     dtype: options.dtype,
+    backend: options.backend,
   });
   const stats = net.train(data.XTrain, data.yTrain, data.XVal, data.yVal, {
     ...train,
@@ -210,7 +218,7 @@ export async function searchHyperparameters(
   settings: SearchSetting[],
   options: SearchOptions = {},
 ): Promise<SearchResult> {
-  const { seed = 0, workers = 1, dtype, progressEvery = 10 } = options;
+  const { seed = 0, workers = 1, dtype, backend, progressEvery = 10 } = options;
   if (settings.length === 0) {
     throw new RangeError(
       "searchHyperparameters needs at least one setting, got 0",
@@ -258,6 +266,7 @@ export async function searchHyperparameters(
     settings.forEach((setting, index) => {
       const { row, net } = trainSetting(data, setting, seed + index, {
         dtype,
+        backend,
         onProgress: (p) => report(index, p),
       });
       finish(index, row, net);
@@ -268,6 +277,8 @@ export async function searchHyperparameters(
       seed,
       workers,
       dtype,
+      // Workers load their own kernels: give them this thread's backend.
+      backend: backend ?? getBackend(),
       onProgress: report,
       onDone: finish,
     });

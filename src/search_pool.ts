@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { BackendChoice } from "./kernels.ts";
 import type { Labels } from "./losses.ts";
 import { type DType, type FloatArray, Matrix } from "./matrix.ts";
 import { TwoLayerNet } from "./network.ts";
@@ -35,6 +36,7 @@ export type ToWorker =
     setting: SearchSetting;
     seed: number;
     dtype?: DType;
+    backend: BackendChoice;
   };
 
 /** Messages from a Worker to the pool. */
@@ -85,6 +87,7 @@ export async function runOnWorkers(
     seed: number;
     workers: number;
     dtype?: DType;
+    backend: BackendChoice;
     onProgress: (index: number, train: TrainProgress) => void;
     onDone: (
       index: number,
@@ -121,6 +124,7 @@ export async function runOnWorkers(
               setting: settings[index],
               seed: options.seed + index,
               dtype: options.dtype,
+              backend: options.backend,
             };
             worker.postMessage(message);
           };

@@ -43,6 +43,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     }
     const { row, net } = trainSetting(data, msg.setting, msg.seed, {
       dtype: msg.dtype,
+      backend: msg.backend,
       onProgress: (train) => {
         if (train.iteration % 10 === 0 || train.iteration === train.numIters) {
           post({ type: "progress", index: msg.index, train });

@@ -9,12 +9,7 @@
 import { axpy } from "./kernels.ts";
 import { checkLabels, type Labels } from "./losses.ts";
 import type { FloatArray, Matrix } from "./matrix.ts";
-import {
-  accuracy,
-  assertFinite,
-  PARAM_NAMES,
-  type TwoLayerNet,
-} from "./network.ts";
+import { accuracy, PARAM_NAMES, type TwoLayerNet } from "./network.ts";
 import { random, type RandomState } from "./random.ts";
 
 /** Where training stands, passed to {@linkcode TrainOptions.onProgress}. */
@@ -127,13 +122,8 @@ export function trainNetwork(
   }
   checkLabels(y, numTrain, net.numClasses);
   checkLabels(yVal, XVal.rows, net.numClasses);
-  // Validation goes through predict(), which checks XVal itself.
-  if (X.cols !== net.inputSize) {
-    throw new RangeError(
-      `X must be N x ${net.inputSize}, got ${X.rows} x ${X.cols}`,
-    );
-  }
-  assertFinite("X", X);
+  // Checked and converted to the net's dtype once; predict() checks XVal.
+  const Xn = net.input(X);
 
   const iterationsPerEpoch = Math.max(numTrain / batchSize, 1);
   const yBatch = new Int32Array(batchSize);
@@ -149,7 +139,7 @@ export function trainNetwork(
   for (let it = 0; it < numIters; it++) {
     const rows = rng.choice(numTrain, batchSize);
     for (let i = 0; i < batchSize; i++) yBatch[i] = y[rows[i]];
-    const loss = net.lossAndGradients(X, yBatch, reg, rows);
+    const loss = net.lossAndGradients(Xn, yBatch, reg, rows);
     if (!Number.isFinite(loss)) {
       throw new Error(
         `training diverged: loss is ${loss} at iteration ${it} (learning rate ${learningRate}); expected a finite loss, try a smaller learning rate`,
@@ -180,7 +170,7 @@ export function trainNetwork(
       learningRate,
     };
     if (it % iterationsPerEpoch === 0) {
-      progress.trainAcc = accuracy(net.predict(X, rows), yBatch);
+      progress.trainAcc = accuracy(net.predict(Xn, rows), yBatch);
       progress.valAcc = accuracy(net.predict(XVal), yVal);
       stats.trainAccHistory.push(progress.trainAcc);
       stats.valAccHistory.push(progress.valAcc);

@@ -122,7 +122,7 @@ Deno.test("bad inputs name what was expected and what was found", () => {
   const X = initToyData();
   assert.throws(
     () => net.scores(new Matrix(5, 3)),
-    /X must be any x 4, got 5 x 3/,
+    /X must be N x 4, got 5 x 3/,
   );
   assert.throws(() => net.loss(X, [0, 1, 2], 0), /expected 5 labels.*got 3/);
   assert.throws(

@@ -1,0 +1,216 @@
+/**
+ * Workload W: the workbook's first CIFAR-10 run (1000 iterations, batch
+ * 200, D 3072, H 50, C 10, MSE, 49,000 training rows), timed on every
+ * available backend and dtype and, when python3 with numpy is present, in
+ * numpy float64 and float32 on the same data, alternating, several
+ * repetitions. Prints medians, each one's ratio to numpy float64, and peak
+ * memory.
+ *
+ * The data are synthetic, CIFAR-shaped (60 * randn pixels, uniform labels):
+ * both sides draw them from numpy's stream with the same seed, so they are
+ * identical without a 1.2 GB transfer.
+ *
+ * Usage: deno task bench [--reps 3] [--iters 1000] [--threads N]
+ *   [--backends blas,wasm]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  availableBackends,
+  type BackendName,
+  describeBackend,
+  type DType,
+  Matrix,
+  RandomState,
+  setBackend,
+  setThreads,
+  TwoLayerNet,
+} from "../mod.ts";
+
+const N = 49000, NVAL = 1000, D = 3072, H = 50, C = 10, SEED = 0;
+const SCALE = 60;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    reps: { type: "string", default: "3" },
+    iters: { type: "string", default: "1000" },
+    threads: { type: "string" },
+    backends: { type: "string" },
+  },
+});
+const reps = Number(values.reps), iters = Number(values.iters);
+const threads = values.threads ? Number(values.threads) : undefined;
+if (threads !== undefined) setThreads(threads);
+const backends = (values.backends?.split(",") as BackendName[] | undefined) ??
+  availableBackends().filter((b) => b !== "typescript");
+
+// The numpy side: data from the same stream, the workbook's forward,
+// backward and SGD step, and the validation accuracy at each epoch.
+const NUMPY = `
+import sys, time, resource
+import numpy as np
+N, NVAL, D, H, C, SEED, SCALE, ITERS = ${N}, ${NVAL}, ${D}, ${H}, ${C}, ${SEED}, ${SCALE}, ${iters}
+rng = np.random.RandomState(SEED)
+X64 = SCALE * rng.randn(N, D); y = rng.randint(0, C, N)
+Xv64 = SCALE * rng.randn(NVAL, D); yv = rng.randint(0, C, NVAL)
+data = {"float64": (X64, Xv64), "float32": (X64.astype(np.float32), Xv64.astype(np.float32))}
+def train(dt):
+    X, Xv = data[dt]
+    r = np.random.RandomState(SEED)
+    W1 = (1e-4 * r.randn(H, D)).astype(dt); b1 = np.zeros(H, dt)
+    W2 = (1e-4 * r.randn(C, H)).astype(dt); b2 = np.zeros(C, dt)
+    lr, reg, per_epoch = 1e-5, 0.1, max(N / 200, 1)
+    for it in range(ITERS):
+        idx = r.choice(N, 200); Xb = X[idx]
+        h = np.maximum(Xb.dot(W1.T) + b1, 0); s = h.dot(W2.T) + b2
+        Y = np.zeros_like(s); Y[np.arange(200), y[idx]] = 1
+        loss = 0.5 * np.sum((s - Y) ** 2) / 200 + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        ds = (s - Y) / 200
+        dW2 = ds.T.dot(h) + reg * W2; db2 = ds.sum(0)
+        dh = ds.dot(W2); dh[h <= 0] = 0
+        dW1 = dh.T.dot(Xb) + reg * W1; db1 = dh.sum(0)
+        W1 -= lr * dW1; b1 -= lr * db1; W2 -= lr * dW2; b2 -= lr * db2
+        if it % per_epoch == 0:
+            hv = np.maximum(Xv.dot(W1.T) + b1, 0)
+            np.mean(np.argmax(hv.dot(W2.T) + b2, 1) == yv); lr *= 0.95
+    return loss
+print("ready", flush=True)
+for line in sys.stdin:
+    t = time.perf_counter(); loss = train(line.strip())
+    print(time.perf_counter() - t, loss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, flush=True)
+`;
+
+/** A running python3 answering one timing per line sent, or undefined. */
+async function startNumpy() {
+  try {
+    const env: Record<string, string> = {};
+    if (threads !== undefined) env.OPENBLAS_NUM_THREADS = String(threads);
+    const child = new Deno.Command("python3", {
+      args: ["-c", NUMPY],
+      env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream())
+      .pipeThrough(splitLines()).getReader();
+    const writer = child.stdin.getWriter();
+    if ((await lines.read()).value !== "ready") throw new Error("no numpy");
+    return {
+      async run(dtype: DType) {
+        await writer.write(new TextEncoder().encode(dtype + "\n"));
+        const [seconds, loss, rss] = (await lines.read()).value!.split(" ")
+          .map(Number);
+        return { seconds, loss, rss };
+      },
+      async close() {
+        await writer.close();
+        await child.status;
+      },
+    };
+  } catch (e) {
+    console.log(`numpy skipped: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function splitLines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      for (const p of parts) controller.enqueue(p);
+    },
+  });
+}
+
+function scaled(values: Float64Array, rows: number): Matrix<Float64Array> {
+  for (let i = 0; i < values.length; i++) values[i] *= SCALE;
+  return new Matrix(rows, D, values);
+}
+
+console.log("generating data...");
+const numpy = await startNumpy();
+const rng = new RandomState(SEED);
+const X64 = scaled(rng.randn(N * D), N), y = rng.randint(0, C, N);
+const Xv64 = scaled(rng.randn(NVAL * D), NVAL), yv = rng.randint(0, C, NVAL);
+const data = {
+  float64: [X64, Xv64],
+  float32: [X64.astype("float32"), Xv64.astype("float32")],
+} as const;
+
+let peakRss = 0;
+function train(dtype: DType): { seconds: number; loss: number } {
+  const r = new RandomState(SEED);
+  const net = new TwoLayerNet(D, H, C, { std: 1e-4, rng: r, dtype });
+  const [X, Xv] = data[dtype];
+  const t = performance.now();
+  const stats = net.train(X, y, Xv, yv, {
+    learningRate: 1e-5,
+    learningRateDecay: 0.95,
+    reg: 0.1,
+    numIters: iters,
+    batchSize: 200,
+    rng: r,
+  });
+  const seconds = (performance.now() - t) / 1000;
+  peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+  return { seconds, loss: stats.lossHistory.at(-1)! };
+}
+
+type Row = { name: string; times: number[]; loss: number; rss?: number };
+const rows: Row[] = [];
+const row = (name: string) => {
+  let r = rows.find((x) => x.name === name);
+  if (!r) rows.push(r = { name, times: [], loss: NaN });
+  return r;
+};
+for (let rep = 0; rep < reps; rep++) {
+  for (const dtype of ["float64", "float32"] as const) {
+    if (numpy) {
+      const r = row(`numpy ${dtype}`), got = await numpy.run(dtype);
+      r.times.push(got.seconds);
+      r.loss = got.loss;
+      r.rss = got.rss;
+    }
+    for (const b of backends) {
+      setBackend(b);
+      const r = row(`${b} ${dtype}`), got = train(dtype);
+      r.times.push(got.seconds);
+      r.loss = got.loss;
+    }
+  }
+  console.log(`repetition ${rep + 1}/${reps} done`);
+}
+await numpy?.close();
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+const base = rows.find((r) => r.name === "numpy float64");
+console.log(
+  `\nW: ${iters} iterations, batch 200, ${N} x ${D}, H ${H}, C ${C}, MSE; ` +
+    `${reps} repetitions; ${navigator.hardwareConcurrency} cores`,
+);
+for (const b of backends) console.log(`  ${describeBackend(b)}`);
+console.log("\n| run | median s | x numpy f64 | final loss | runs (s) |");
+console.log("| --- | ---: | ---: | ---: | --- |");
+for (const r of rows) {
+  const m = median(r.times);
+  const ratio = base ? (m / median(base.times)).toFixed(2) : "-";
+  console.log(
+    `| ${r.name} | ${m.toFixed(2)} | ${ratio} | ${r.loss.toPrecision(12)} | ${
+      r.times.map((t) => t.toFixed(2)).join(", ")
+    } |`,
+  );
+}
+console.log(
+  `\npeak RSS: deno ${(peakRss / 2 ** 30).toFixed(2)} GiB` + (
+    base?.rss ? `, python ${(base.rss / 2 ** 30).toFixed(2)} GiB` : ""
+  ),
+);

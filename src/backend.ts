@@ -1,0 +1,62 @@
+/**
+ * The contract between the public kernels (src/kernels.ts) and the
+ * implementations of the three matrix products behind them.
+ *
+ * @module
+ */
+
+import type { FloatArray, Matrix } from "./matrix.ts";
+
+/**
+ * Name of an implementation of the matrix products: plain TypeScript loops
+ * (the reference), WebAssembly SIMD, or native BLAS through Deno FFI.
+ *
+ * @example
+ * ```ts
+ * import type { BackendName } from "./backend.ts";
+ *
+ * const name: BackendName = "wasm";
+ * ```
+ */
+export type BackendName = "typescript" | "wasm" | "blas";
+
+/**
+ * One implementation of the products. The public kernels check shapes,
+ * element types and row indices before calling, so a backend may assume
+ * them valid; all operands of one call share one element type.
+ *
+ * @example A backend is what `kernels()` wraps
+ * ```ts
+ * import type { Backend } from "./backend.ts";
+ *
+ * const describe = (b: Backend) => `${b.name}: ${b.describe()}`;
+ * ```
+ */
+export interface Backend {
+  /** Which implementation this is. */
+  readonly name: BackendName;
+  /** `out = a[aRows] · bᵀ`, see `matmulABt` in src/kernels.ts. */
+  matmulABt(
+    a: Matrix<FloatArray>,
+    b: Matrix<FloatArray>,
+    out: Matrix<FloatArray>,
+    aRows?: Int32Array,
+  ): void;
+  /** `out = a · b`. */
+  matmulAB(
+    a: Matrix<FloatArray>,
+    b: Matrix<FloatArray>,
+    out: Matrix<FloatArray>,
+  ): void;
+  /** `out = aᵀ · b[bRows]`. */
+  matmulAtB(
+    a: Matrix<FloatArray>,
+    b: Matrix<FloatArray>,
+    out: Matrix<FloatArray>,
+    bRows?: Int32Array,
+  ): void;
+  /** Sets how many threads the products may use (1 or more). */
+  setThreads(threads: number): void;
+  /** One line for logs and benchmarks: library, threads, CPU kernel. */
+  describe(): string;
+}

@@ -1,0 +1,238 @@
+/**
+ * The WebAssembly SIMD backend: register-tiled, cache-blocked products
+ * compiled from asm/kernels.ts. Needs no permissions.
+ *
+ * Operands live in JavaScript memory, so each call copies them into the
+ * module's memory (the minibatch rows only, not the whole data set) and
+ * copies the product back; the copies are a few percent of the work.
+ *
+ * @module
+ */
+
+import type { Backend } from "./backend.ts";
+import type { FloatArray, Matrix } from "./matrix.ts";
+import { kernelsWasm } from "./wasm/kernels_wasm.ts";
+
+type M = Matrix<FloatArray>;
+
+/** The module's exports; pointers are byte addresses in its memory. */
+interface Exports {
+  heapBase(): number;
+  abt64(
+    aRows: number,
+    n: number,
+    k: number,
+    b: number,
+    m: number,
+    out: number,
+  ): void;
+  abt32(
+    aRows: number,
+    n: number,
+    k: number,
+    b: number,
+    m: number,
+    out: number,
+  ): void;
+  ab64(
+    a: number,
+    n: number,
+    k: number,
+    bRows: number,
+    m: number,
+    out: number,
+  ): void;
+  ab32(
+    a: number,
+    n: number,
+    k: number,
+    bRows: number,
+    m: number,
+    out: number,
+  ): void;
+  transpose64(src: number, rows: number, cols: number, dst: number): void;
+  transpose32(src: number, rows: number, cols: number, dst: number): void;
+}
+
+const PAGE = 65536;
+
+/** The instantiated module and a bump allocator over its memory, reset per call. */
+class WasmProducts {
+  readonly #memory: WebAssembly.Memory;
+  readonly #x: Exports;
+  readonly #base: number;
+  #top = 0;
+  #f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  #f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  #u32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+  constructor() {
+    this.#memory = new WebAssembly.Memory({
+      initial: 1,
+      maximum: 65536,
+      shared: true,
+    });
+    const instance = new WebAssembly.Instance(
+      new WebAssembly.Module(kernelsWasm),
+      { env: { memory: this.#memory } },
+    );
+    this.#x = instance.exports as unknown as Exports;
+    this.#base = align(this.#x.heapBase());
+  }
+
+  /** Forgets the previous call's scratch. */
+  reset(): void {
+    this.#top = this.#base;
+  }
+
+  /** Reserves `bytes` of scratch, growing the memory if needed. */
+  alloc(bytes: number): number {
+    const at = this.#top;
+    this.#top = align(at + bytes);
+    const have = this.#memory.buffer.byteLength;
+    if (this.#top > have) {
+      this.#memory.grow(Math.ceil((this.#top - have) / PAGE));
+    }
+    return at;
+  }
+
+  /** Fresh views if the memory grew (shared memory never detaches old ones). */
+  #views(): void {
+    const buf = this.#memory.buffer;
+    if (this.#u32.buffer.byteLength !== buf.byteLength) {
+      this.#f64 = new Float64Array(buf);
+      this.#f32 = new Float32Array(buf);
+      this.#u32 = new Uint32Array(buf);
+    }
+  }
+
+  /** Copies `src` (all of it, or the listed rows of `cols` values) to a new scratch block. */
+  put(src: FloatArray, rows?: Int32Array, cols = 0): number {
+    const f64 = src instanceof Float64Array;
+    const count = rows ? rows.length * cols : src.length;
+    const at = this.alloc(count * (f64 ? 8 : 4));
+    this.#views();
+    const view = f64 ? this.#f64 : this.#f32;
+    const start = at / (f64 ? 8 : 4);
+    if (!rows) {
+      view.set(src, start);
+    } else {
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] * cols;
+        view.set(src.subarray(r, r + cols), start + i * cols);
+      }
+    }
+    return at;
+  }
+
+  /** A table of `count` row addresses `first + i * rowBytes`. */
+  rowTable(count: number, first: number, rowBytes: number): number {
+    const at = this.alloc(count * 4);
+    this.#views();
+    const u32 = this.#u32, s = at / 4;
+    for (let i = 0; i < count; i++) u32[s + i] = first + i * rowBytes;
+    return at;
+  }
+
+  /** Copies `dst.length` values at address `at` into `dst`. */
+  get(at: number, dst: FloatArray): void {
+    this.#views();
+    if (dst instanceof Float64Array) {
+      dst.set(this.#f64.subarray(at / 8, at / 8 + dst.length));
+    } else {
+      dst.set(this.#f32.subarray(at / 4, at / 4 + dst.length));
+    }
+  }
+
+  get exports(): Exports {
+    return this.#x;
+  }
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+let products: WasmProducts | undefined;
+
+function module(): WasmProducts {
+  products ??= new WasmProducts();
+  products.reset();
+  return products;
+}
+
+// The WebAssembly backend: f64x2 / f32x4 SIMD, 4 x 2 register tiles.
+const wasmBackend: Backend = {
+  name: "wasm",
+
+  matmulABt(a: M, b: M, out: M, aRows?: Int32Array) {
+    const w = module(), f64 = a.data instanceof Float64Array;
+    const S = f64 ? 8 : 4, n = out.rows, k = a.cols, m = b.rows;
+    const pa = aRows ? w.put(a.data, aRows, k) : w.put(a.data);
+    const rows = w.rowTable(n, pa, k * S);
+    const pb = w.put(b.data);
+    const po = w.alloc(n * m * S);
+    (f64 ? w.exports.abt64 : w.exports.abt32)(rows, n, k, pb, m, po);
+    w.get(po, out.data);
+  },
+
+  matmulAB(a: M, b: M, out: M) {
+    const w = module(), f64 = a.data instanceof Float64Array;
+    const S = f64 ? 8 : 4, n = a.rows, k = a.cols, m = b.cols;
+    const pa = w.put(a.data);
+    const pb = w.put(b.data);
+    const rows = w.rowTable(k, pb, m * S);
+    const po = w.alloc(n * m * S);
+    (f64 ? w.exports.ab64 : w.exports.ab32)(pa, n, k, rows, m, po);
+    w.get(po, out.data);
+  },
+
+  matmulAtB(a: M, b: M, out: M, bRows?: Int32Array) {
+    const w = module(), f64 = a.data instanceof Float64Array;
+    const S = f64 ? 8 : 4, k = a.rows, n = a.cols, m = b.cols;
+    const pa = w.put(a.data);
+    const at = w.alloc(n * k * S);
+    (f64 ? w.exports.transpose64 : w.exports.transpose32)(pa, k, n, at);
+    const pb = bRows ? w.put(b.data, bRows, m) : w.put(b.data);
+    const rows = w.rowTable(k, pb, m * S);
+    const po = w.alloc(n * m * S);
+    (f64 ? w.exports.ab64 : w.exports.ab32)(at, n, k, rows, m, po);
+    w.get(po, out.data);
+  },
+
+  // Single threaded for now: the products run on the calling thread.
+  setThreads() {},
+
+  describe() {
+    return "WebAssembly SIMD (128-bit), 1 thread";
+  },
+};
+
+/**
+ * The WebAssembly SIMD {@linkcode Backend}, or a string saying why this
+ * runtime cannot run it (no WebAssembly, SIMD or shared memory).
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "@twolayer/net";
+ * import { loadWasm } from "./wasm_backend.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const wasm = loadWasm();
+ * assert.ok(typeof wasm !== "string");
+ * const out = Matrix.zeros(1, 1);
+ * wasm.matmulAB(Matrix.fromRows([[1, 2]]), Matrix.fromRows([[3], [4]]), out);
+ * assert.equal(out.data[0], 11);
+ * ```
+ */
+export function loadWasm(): Backend | string {
+  if (
+    typeof WebAssembly !== "object" || typeof SharedArrayBuffer !== "function"
+  ) {
+    return "WebAssembly with shared memory is not available";
+  }
+  if (!WebAssembly.validate(kernelsWasm)) {
+    return "this runtime's WebAssembly lacks SIMD or threads";
+  }
+  return wasmBackend;
+}

@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import {
+  availableBackends,
+  type DType,
+  getBackend,
+  kernels,
+  Matrix,
+  RandomState,
+  setBackend,
+} from "../mod.ts";
+import type { FloatArray } from "../src/matrix.ts";
+import { typescriptBackend as reference } from "../src/typescript_backend.ts";
+
+type M = Matrix<FloatArray>;
+
+// [n, k, m]: the network's shapes, and odd sizes that leave partial
+// register tiles, vector tails and empty dimensions in every direction.
+const SHAPES = [
+  [200, 3072, 50],
+  [200, 50, 10],
+  [1, 1, 1],
+  [3, 5, 7],
+  [5, 3, 2],
+  [7, 13, 9],
+  [17, 33, 11],
+  [4, 8, 16],
+  [9, 2, 13],
+  [0, 3, 2],
+  [2, 0, 3],
+  [2, 3, 0],
+];
+
+// Unit roundoff of each element type.
+const UNIT: Record<DType, number> = { float64: 2 ** -53, float32: 2 ** -24 };
+
+function random(rng: RandomState, rows: number, cols: number, dtype: DType): M {
+  const m = Matrix.zeros(rows, cols, dtype);
+  m.data.set(rng.randn(rows * cols));
+  return m;
+}
+
+function abs(m: M): M {
+  const out = Matrix.zeros(m.rows, m.cols, "float64");
+  for (let i = 0; i < m.data.length; i++) out.data[i] = Math.abs(m.data[i]);
+  return out;
+}
+
+/**
+ * Any summation order of k products is within `k u Σ|aᵢ bᵢ|` of the exact
+ * sum (plus one rounding of the result), and so is the reference; so two
+ * orders differ by at most twice that. `bound` holds `Σ|aᵢ bᵢ|`.
+ */
+function assertClose(
+  what: string,
+  got: M,
+  want: M,
+  bound: M,
+  k: number,
+  dtype: DType,
+): void {
+  const tol = 2 * (k + 2) * UNIT[dtype];
+  for (let i = 0; i < want.data.length; i++) {
+    const err = Math.abs(got.data[i] - want.data[i]);
+    if (!(err <= tol * bound.data[i] + Number.MIN_VALUE)) {
+      assert.fail(
+        `${what}: element ${i} is ${got.data[i]}, expected ${
+          want.data[i]
+        } within ${tol * bound.data[i]}`,
+      );
+    }
+  }
+}
+
+for (const backend of availableBackends()) {
+  for (const dtype of ["float64", "float32"] as const) {
+    Deno.test({
+      name: `${backend} ${dtype} products match the reference`,
+      // The reference against itself would prove nothing.
+      ignore: backend === "typescript",
+    }, () => {
+      const k3 = kernels(backend);
+      const rng = new RandomState(42);
+      for (const [n, k, m] of SHAPES) {
+        const what = (op: string) => `${backend} ${dtype} ${op} ${n}x${k}x${m}`;
+        // a[aRows] · bᵀ, rows drawn with repeats from a taller matrix.
+        const a = random(rng, n + 3, k, dtype), b = random(rng, m, k, dtype);
+        const rows = rng.choice(n + 3, n);
+        const got = Matrix.zeros(n, m, dtype), want = Matrix.zeros(n, m, dtype);
+        const bound = Matrix.zeros(n, m);
+        k3.matmulABt(a, b, got, rows);
+        reference.matmulABt(a, b, want, rows);
+        reference.matmulABt(abs(a), abs(b), bound, rows);
+        assertClose(what("matmulABt(aRows)"), got, want, bound, k, dtype);
+
+        const a2 = random(rng, n, k, dtype);
+        k3.matmulABt(a2, b, got);
+        reference.matmulABt(a2, b, want);
+        reference.matmulABt(abs(a2), abs(b), bound);
+        assertClose(what("matmulABt"), got, want, bound, k, dtype);
+
+        const bk = random(rng, k, m, dtype);
+        k3.matmulAB(a2, bk, got);
+        reference.matmulAB(a2, bk, want);
+        reference.matmulAB(abs(a2), abs(bk), bound);
+        assertClose(what("matmulAB"), got, want, bound, k, dtype);
+
+        // aᵀ · b[bRows] with a k x n.
+        const at = random(rng, k, n, dtype),
+          tall = random(rng, k + 2, m, dtype);
+        const bRows = rng.choice(k + 2, k);
+        k3.matmulAtB(at, tall, got, bRows);
+        reference.matmulAtB(at, tall, want, bRows);
+        reference.matmulAtB(abs(at), abs(tall), bound, bRows);
+        assertClose(what("matmulAtB(bRows)"), got, want, bound, k, dtype);
+
+        k3.matmulAtB(at, bk, got);
+        reference.matmulAtB(at, bk, want);
+        reference.matmulAtB(abs(at), abs(bk), bound);
+        assertClose(what("matmulAtB"), got, want, bound, k, dtype);
+      }
+    });
+
+    Deno.test(`${backend} ${dtype} rejects bad operands`, () => {
+      const k3 = kernels(backend);
+      const z = (r: number, c: number) => Matrix.zeros(r, c, dtype);
+      assert.throws(
+        () => k3.matmulABt(z(2, 3), z(4, 5), z(2, 4)),
+        {
+          name: "RangeError",
+          message:
+            "matmulABt: a 2 x 3 times (b 4 x 5)ᵀ into out 2 x 4; expected b m x 3 and out 2 x m",
+        },
+      );
+      assert.throws(
+        () => k3.matmulABt(z(2, 3), z(4, 3), z(2, 4), Int32Array.of(0)),
+        { name: "RangeError", message: /a 1 x 3 .* expected .* out 1 x m/ },
+      );
+      assert.throws(
+        () => k3.matmulABt(z(2, 3), z(4, 3), z(2, 4), Int32Array.of(0, 2)),
+        {
+          name: "RangeError",
+          message: "matmulABt: row index 2 (at 1) outside 0..1",
+        },
+      );
+      assert.throws(
+        () => k3.matmulAB(z(2, 3), z(2, 3), z(2, 3)),
+        {
+          name: "RangeError",
+          message:
+            "matmulAB: a 2 x 3 times b 2 x 3 into out 2 x 3; expected b 3 x m and out 2 x m",
+        },
+      );
+      assert.throws(
+        () => k3.matmulAtB(z(2, 3), z(5, 4), z(3, 4), Int32Array.of(-1, 0)),
+        {
+          name: "RangeError",
+          message: "matmulAtB: row index -1 (at 0) outside 0..4",
+        },
+      );
+      assert.throws(
+        () => k3.matmulAtB(z(2, 3), z(3, 4), z(3, 4)),
+        { name: "RangeError", message: /expected b 2 x m and out 3 x m/ },
+      );
+      const other: DType = dtype === "float64" ? "float32" : "float64";
+      assert.throws(
+        () => k3.matmulAB(z(2, 2), Matrix.zeros(2, 2, other), z(2, 2)),
+        {
+          name: "TypeError",
+          message:
+            `matmulAB: operands must share one element type, got a ${dtype}, b ${other}, out ${dtype}`,
+        },
+      );
+    });
+  }
+}
+
+Deno.test("the default backend can be chosen and restored", () => {
+  const before = getBackend();
+  try {
+    for (const name of availableBackends()) {
+      assert.equal(setBackend(name), name);
+      assert.equal(getBackend(), name);
+      assert.equal(kernels().backend, name);
+    }
+    assert.ok(availableBackends().includes(setBackend("auto")));
+  } finally {
+    setBackend(before);
+  }
+});
+
+Deno.test("an unknown or unavailable backend is refused with the reason", () => {
+  assert.throws(
+    // @ts-expect-error: not a backend name
+    () => kernels("cuda"),
+    {
+      name: "RangeError",
+      message:
+        'backend must be "auto", "blas", "wasm" or "typescript", got "cuda"',
+    },
+  );
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    assert.throws(() => kernels("blas"), {
+      message:
+        'backend "blas" is unavailable: FFI is not permitted (run Deno with --allow-ffi)',
+    });
+    assert.ok(!availableBackends().includes("blas"));
+  }
+});
