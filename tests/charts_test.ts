@@ -6,6 +6,7 @@ import {
   lossChart,
   searchChart,
 } from "../src/charts.ts";
+import { CIFAR10_CLASSES as CLASSES } from "../src/cifar10_batch.ts";
 import { jupyterDisplay } from "../src/display.ts";
 
 const count = (svg: string, pattern: RegExp) => svg.match(pattern)?.length ?? 0;
@@ -33,18 +34,6 @@ function texts(svg: string): string[] {
 // Workbook: counts of each class in the training and validation splits.
 const TRAIN = [4913, 4881, 4921, 4888, 4922, 4902, 4898, 4893, 4887, 4895];
 const VAL = [87, 119, 79, 112, 78, 98, 102, 107, 113, 105];
-const CLASSES = [
-  "plane",
-  "car",
-  "bird",
-  "cat",
-  "deer",
-  "dog",
-  "frog",
-  "horse",
-  "ship",
-  "truck",
-];
 
 Deno.test("lossChart draws every iteration on one line with labelled axes", () => {
   const lossHistory = Array.from({ length: 1000 }, (_, i) => 2.3 / (1 + i));
@@ -166,11 +155,12 @@ Deno.test("classCountsChart draws one bar per class and split, sized by share", 
   const bars = barHeights(svg);
   assert.equal(count(svg, /<rect/g), 20);
   assert.equal(bars.size, 20);
-  // Heights are proportional to the share of the split: val car 11.9 %,
-  // val deer 7.8 %, train plane 4913 / 49000.
-  const ratio = bars.get("val car: 119")! / bars.get("val deer: 78")!;
+  // Heights are proportional to the share of the split: val automobile 11.9 %,
+  // val deer 7.8 %, train airplane 4913 / 49000.
+  const ratio = bars.get("val automobile: 119")! / bars.get("val deer: 78")!;
   assert.ok(Math.abs(ratio - 119 / 78) < 1e-9, `ratio ${ratio}`);
-  const across = bars.get("val plane: 87")! / bars.get("train plane: 4913")!;
+  const across = bars.get("val airplane: 87")! /
+    bars.get("train airplane: 4913")!;
   assert.ok(Math.abs(across - (87 / 1000) / (4913 / 49000)) < 1e-9);
   const labels = texts(svg);
   for (const name of [...CLASSES, "train", "val"]) {
