@@ -1,5 +1,6 @@
 /**
  * `@twolayer/net`: a two-layer neural network for CIFAR-10 that reproduces
+ * the classic numpy homework workbook number for number.
  *
  * @module
  */
@@ -17,3 +18,6 @@ export * from "./src/charts.ts";
 export * from "./src/search.ts";
 export * from "./src/cifar10.ts";
 export * from "./src/progress.ts";
+export * from "./src/python_format.ts";
+export * from "./src/workbook.ts";
+export * from "./src/workbook_reference.ts";

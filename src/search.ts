@@ -7,8 +7,7 @@
  */
 
 import type { Labels } from "./losses.ts";
-import type { DType, FloatArray } from "./matrix.ts";
-import { Matrix } from "./matrix.ts";
+import type { DType, FloatArray, Matrix } from "./matrix.ts";
 import { type BackendChoice, getBackend } from "./kernels.ts";
 import { accuracy, type LossName, TwoLayerNet } from "./network.ts";
 import { RandomState } from "./random.ts";

@@ -1,0 +1,232 @@
+// Executes notebooks/two_layer_net.ipynb headless with Jupyter and the Deno
+// kernel (a short search: TWOLAYER_SEARCH=quick unless set), then checks the
+// executed notebook's outputs against the workbook's numbers. Needs
+// `jupyter nbconvert` and the kernel from `deno jupyter --install`; without
+// them the test is ignored locally and fails when CI is set.
+import assert from "node:assert/strict";
+import { WORKBOOK_REFERENCE } from "../mod.ts";
+
+const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
+/** Charts: toy loss, first-run loss and accuracy, class counts, search, softmax loss and accuracy. */
+const MIN_SVG_OUTPUTS = 7;
+
+/** Why the notebook cannot run here, or undefined when it can. */
+async function missingTools(): Promise<string | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command("jupyter", {
+      args: ["kernelspec", "list", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!success) return "`jupyter kernelspec list` failed";
+    const specs = JSON.parse(new TextDecoder().decode(stdout)).kernelspecs;
+    if (!("deno" in specs)) {
+      return "the Deno kernel is not registered (run `deno jupyter --install`)";
+    }
+    const nbconvert = await new Deno.Command("jupyter", {
+      args: ["nbconvert", "--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!nbconvert.success) {
+      return "`jupyter nbconvert` is missing (apt-get install jupyter-nbconvert)";
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return "`jupyter` is not installed (apt-get install jupyter-nbconvert jupyter-client python3-ipykernel)";
+    }
+    throw error;
+  }
+}
+
+const missing = await missingTools();
+if (missing && Deno.env.get("CI")) {
+  Deno.test("notebook runs headless in CI", () => {
+    assert.fail(
+      `CI must execute the notebook, but ${missing}; .ci/run should install Jupyter and register the Deno kernel`,
+    );
+  });
+} else if (missing) {
+  console.warn(`notebook test ignored: ${missing}`);
+}
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+  ename?: string;
+  evalue?: string;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+}
+
+const join = (text: string | string[] | undefined) =>
+  Array.isArray(text) ? text.join("") : text ?? "";
+// deno-lint-ignore no-control-regex
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+Deno.test({
+  name:
+    "the executed notebook shows the workbook's numbers, charts and weights",
+  ignore: missing !== undefined,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "twolayer_notebook_" });
+    try {
+      const run = await new Deno.Command("jupyter", {
+        args: [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.timeout=1800",
+          "--output-dir",
+          dir,
+          "--output",
+          "executed.ipynb",
+          NOTEBOOK.pathname,
+        ],
+        env: {
+          TWOLAYER_SEARCH: Deno.env.get("TWOLAYER_SEARCH") ?? "quick",
+          NO_COLOR: "1",
+        },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(run.stderr);
+      assert.ok(
+        run.success,
+        `nbconvert failed (exit ${run.code}); its last output:\n${
+          stderr.slice(-3000)
+        }`,
+      );
+      const notebook = JSON.parse(
+        await Deno.readTextFile(`${dir}/executed.ipynb`),
+      );
+      checkOutputs(notebook.cells);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+function checkOutputs(cells: Cell[]): void {
+  const code = cells.filter((cell) => cell.cell_type === "code");
+  const outputs = code.flatMap((cell) => cell.outputs ?? []);
+  const errors = outputs.filter((o) => o.output_type === "error");
+  assert.deepEqual(
+    errors.map((o) => `${o.ename}: ${o.evalue}`),
+    [],
+    "no cell may fail",
+  );
+  const text = stripAnsi(
+    outputs.map((o) =>
+      o.output_type === "stream"
+        ? join(o.text)
+        : join(o.data?.["text/plain"]) + "\n"
+    ).join(""),
+  );
+  const R = WORKBOOK_REFERENCE;
+
+  // Toy cells.
+  assert.match(text, /Difference between your loss and correct loss:\n0\.0\n/);
+  const toyLoss = Number(/Final training loss: (\S+)/.exec(text)?.[1]);
+  assert.ok(
+    Math.abs(toyLoss - R.toyFinalLoss) <= 5e-12 * R.toyFinalLoss,
+    `final toy loss ${toyLoss}, expected ${R.toyFinalLoss}`,
+  );
+  for (const name of ["W2", "b2", "W1", "b1"]) {
+    const error = Number(
+      new RegExp(`${name} max relative error: (\\S+)`).exec(text)?.[1],
+    );
+    assert.ok(error < 1e-8, `${name} relative error ${error}, expected < 1e-8`);
+  }
+  assert.match(text, /Train data shape: {2}\(49000, 3072\)/);
+
+  // The first CIFAR run: the first "iteration i / 1000" lines are its own.
+  R.firstRunLosses.forEach((expected, k) => {
+    const match = new RegExp(`iteration ${100 * k} / 1000: loss (\\S+)`).exec(
+      text,
+    );
+    assert.ok(match, `no loss line for iteration ${100 * k}`);
+    const loss = Number(match[1]);
+    assert.ok(
+      Math.abs(loss - expected) <= 5e-12 * expected,
+      `loss at iteration ${
+        100 * k
+      } is ${loss}, expected ${expected} to 12 digits`,
+    );
+  });
+  assert.match(text, /Validation accuracy: {2}0\.172\n/);
+  const history = /train_acc_history: \[([^\]]*)\]/.exec(text)?.[1];
+  assert.deepEqual(
+    history?.split(",").map(Number),
+    [...R.firstRunTrainAcc],
+    "train accuracy history",
+  );
+  assert.match(
+    text,
+    /Counts for each class in training data: {2}\[4913 4881 4921 4888 4922 4902 4898 4893 4887 4895\]/,
+  );
+  assert.match(
+    text,
+    /Counts for each class in validation data: {2}\[ 87 119 {2}79 112 {2}78 {2}98 102 107 113 105\]/,
+  );
+
+  // Live progress is one display updated in place, not a line per update.
+  const firstRunCell = code.find((cell) =>
+    join(cell.source).includes("firstCifarRun(data)")
+  );
+  const progress = (firstRunCell?.outputs ?? []).filter((o) =>
+    o.output_type === "display_data"
+  );
+  assert.equal(progress.length, 1, "one progress display in the first run");
+  assert.match(
+    join(progress[0].data?.["text/plain"]),
+    /^first run \[#{30}\] 100% 1000\/1000 /,
+  );
+
+  // Search, test and bonus.
+  assert.match(text, /== Best parameter settings ==\n/);
+  assert.match(text, /Test accuracy: {2}0\.\d+\n/);
+  const softmax = Number(/Softmax: {2}(\S+)/.exec(text)?.[1]);
+  assert.ok(
+    Math.abs(softmax - R.softmaxToyLoss) <= 5e-12 * R.softmaxToyLoss,
+    `toy softmax loss ${softmax}, expected ${R.softmaxToyLoss}`,
+  );
+  assert.match(text, /Softmax vs MSE validation accuracy: 0\.\d+ vs 0\.172\n/);
+
+  // Pictures: charts as SVG, both weight grids as PNG.
+  const svgs = outputs.filter((o) => o.data?.["image/svg+xml"]);
+  assert.ok(
+    svgs.length >= MIN_SVG_OUTPUTS,
+    `expected at least ${MIN_SVG_OUTPUTS} image/svg+xml outputs, got ${svgs.length}`,
+  );
+  // The notebook shows pictures with Deno.jupyter.display plus a pause:
+  // the kernel can send outputs after reporting the cell done, and
+  // nbconvert then drops them.
+  const weights = code
+    .filter((cell) => join(cell.source).includes("netWeightsImage("))
+    .flatMap((cell) => cell.outputs ?? [])
+    .filter((o) => o.data?.["image/png"]);
+  assert.equal(weights.length, 2, "subopt and best weight pictures as PNG");
+  for (const png of weights) {
+    const bytes = Uint8Array.fromBase64(join(png.data!["image/png"]).trim());
+    assert.deepEqual([...bytes.subarray(1, 4)], [80, 78, 71], "PNG signature");
+  }
+
+  // The last cell's comparison table has no misses among the checked rows.
+  const table = join(
+    code.at(-1)?.outputs?.find((o) => o.data?.["text/markdown"])?.data?.[
+      "text/markdown"
+    ],
+  );
+  assert.match(
+    table,
+    /\| first CIFAR run \| validation accuracy \| 0\.172 \| 0\.172 \| match \|/,
+  );
+}
