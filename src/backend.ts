@@ -35,6 +35,12 @@ export type BackendName = "typescript" | "wasm" | "blas";
 export interface Backend {
   /** Which implementation this is. */
   readonly name: BackendName;
+  /**
+   * Whether the products read `aRows`/`bRows` without a copy of their own.
+   * When false (BLAS needs contiguous operands), a caller that reads the
+   * same rows twice should gather them once and pass the batch whole.
+   */
+  readonly fusedGather: boolean;
   /** `out = a[aRows] · bᵀ`, see `matmulABt` in src/kernels.ts. */
   matmulABt(
     a: Matrix<FloatArray>,
@@ -55,6 +61,13 @@ export interface Backend {
     out: Matrix<FloatArray>,
     bRows?: Int32Array,
   ): void;
+  /**
+   * `y += alpha * x` (optional: without it the TypeScript loop runs). Both
+   * arrays share one element type and length.
+   */
+  axpy?(alpha: number, x: FloatArray, y: FloatArray): void;
+  /** `Σ x²` (optional, like `axpy`). */
+  sumSquares?(x: FloatArray): number;
   /** Sets how many threads the products may use (1 or more). */
   setThreads(threads: number): void;
   /** One line for logs and benchmarks: library, threads, CPU kernel. */

@@ -39,6 +39,22 @@ const SYMBOLS = {
     ) as unknown as typeof GEMM_PARAMS,
     result: "void",
   },
+  cblas_daxpy: {
+    parameters: ["i32", "f64", "buffer", "i32", "buffer", "i32"],
+    result: "void",
+  },
+  cblas_saxpy: {
+    parameters: ["i32", "f32", "buffer", "i32", "buffer", "i32"],
+    result: "void",
+  },
+  cblas_ddot: {
+    parameters: ["i32", "buffer", "i32", "buffer", "i32"],
+    result: "f64",
+  },
+  cblas_sdot: {
+    parameters: ["i32", "buffer", "i32", "buffer", "i32"],
+    result: "f32",
+  },
   openblas_set_num_threads: {
     parameters: ["i32"],
     result: "void",
@@ -199,6 +215,7 @@ function blasBackend(lib: Library, path: string): Backend {
   };
   return {
     name: "blas",
+    fusedGather: false,
     matmulABt(a: M, b: M, out: M, aRows?: Int32Array) {
       const k = a.cols;
       const A = aRows ? scratch.gather(a.data, aRows, k) : a.data;
@@ -222,6 +239,20 @@ function blasBackend(lib: Library, path: string): Backend {
       const m = b.cols;
       const B = bRows ? scratch.gather(b.data, bRows, m) : b.data;
       gemm(TRANS, NO_TRANS, a.cols, m, a.rows, a.data, a.cols, B, m, out.data);
+    },
+    // The long elementwise loops of training (weights and gradients of
+    // 153,600 values): several times faster than JavaScript's in float32.
+    axpy(alpha: number, x: FloatArray, y: FloatArray) {
+      if (x instanceof Float64Array) {
+        lib.symbols.cblas_daxpy(x.length, alpha, x, 1, y, 1);
+      } else {
+        lib.symbols.cblas_saxpy(x.length, alpha, x, 1, y, 1);
+      }
+    },
+    sumSquares(x: FloatArray) {
+      return x instanceof Float64Array
+        ? lib.symbols.cblas_ddot(x.length, x, 1, x, 1)
+        : lib.symbols.cblas_sdot(x.length, x, 1, x, 1);
     },
     setThreads(threads: number) {
       lib.symbols.openblas_set_num_threads?.(threads);

@@ -5,7 +5,6 @@
  * @module
  */
 
-import * as defaultKernels from "./kernels.ts";
 import { type BackendChoice, type Kernels, kernels } from "./kernels.ts";
 import { checkLabels, type Labels, LOSSES } from "./losses.ts";
 import {
@@ -48,8 +47,8 @@ export interface TwoLayerNetOptions {
   /** Element type of parameters and activations (default `"float64"`). */
   dtype?: DType;
   /**
-   * Backend of the matrix products (default: the module's current default,
-   * see `setBackend`).
+   * Backend of the matrix products (default: the module's default backend
+   * when the network is created, see `setBackend`).
    */
   backend?: BackendChoice;
   /**
@@ -69,6 +68,8 @@ export interface LossAndGrads {
 
 /** Activation and gradient buffers for one batch size, reused across iterations. */
 interface Workspace {
+  /** The minibatch's rows of X, for backends without a fused gather. */
+  batch?: Matrix<FloatArray>;
   hidden: Matrix<FloatArray>;
   scores: Matrix<FloatArray>;
   dscores: Matrix<FloatArray>;
@@ -108,9 +109,8 @@ export class TwoLayerNet {
   /** Gradient buffers written by each loss evaluation. */
   readonly #grads: Params;
   readonly #workspaces = new Map<number, Workspace>();
-  /** Kernels bound to the chosen backend, or the module's default ones. */
-  readonly #k: Omit<Kernels, "backend">;
-  readonly #backend?: BackendChoice;
+  /** Kernels bound to the chosen backend. */
+  readonly #k: Kernels;
 
   /**
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
@@ -149,8 +149,7 @@ export class TwoLayerNet {
     this.numClasses = numClasses;
     this.lossName = loss;
     this.dtype = dtype;
-    this.#backend = options.backend;
-    this.#k = options.backend ? kernels(options.backend) : defaultKernels;
+    this.#k = kernels(options.backend);
     this.params = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     this.#grads = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     if (options.params) {
@@ -174,7 +173,7 @@ export class TwoLayerNet {
     return new TwoLayerNet(this.inputSize, this.hiddenSize, this.numClasses, {
       loss: this.lossName,
       dtype: this.dtype,
-      backend: this.#backend,
+      backend: this.#k.backend,
       params: this.params,
     });
   }
@@ -225,6 +224,14 @@ export class TwoLayerNet {
   ): number {
     const { W1, W2 } = this.params;
     const k = this.#k;
+    if (rows && !k.fusedGather) {
+      // Gather once for both products that read the batch (as numpy's X[idx]).
+      const ws = this.#workspace(rows.length);
+      ws.batch ??= Matrix.zeros(rows.length, X.cols, this.dtype);
+      k.gatherRows(X, rows, ws.batch);
+      X = ws.batch;
+      rows = undefined;
+    }
     const ws = this.#forward(X, rows);
     const g = this.#grads;
     const dataLoss = LOSSES[this.lossName](ws.scores, y, ws.dscores).loss;
@@ -239,6 +246,11 @@ export class TwoLayerNet {
     k.axpy(reg, W2.data, g.W2.data);
     return dataLoss +
       0.5 * reg * (k.sumSquares(W1.data) + k.sumSquares(W2.data));
+  }
+
+  /** The kernels this network runs on (its backend's). */
+  get kernels(): Kernels {
+    return this.#k;
   }
 
   /** Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call (reused buffers). */

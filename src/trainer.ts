@@ -6,7 +6,6 @@
  * @module
  */
 
-import { axpy } from "./kernels.ts";
 import { checkLabels, type Labels } from "./losses.ts";
 import type { FloatArray, Matrix } from "./matrix.ts";
 import { accuracy, PARAM_NAMES, type TwoLayerNet } from "./network.ts";
@@ -156,7 +155,7 @@ export function trainNetwork(
           param[i] += v[i];
         }
       } else {
-        axpy(-learningRate, grad, param);
+        net.kernels.axpy(-learningRate, grad, param);
       }
     });
     if (verbose && it % 100 === 0) {

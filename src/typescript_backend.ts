@@ -29,6 +29,7 @@ import type { Backend } from "./backend.ts";
  */
 export const typescriptBackend: Backend = {
   name: "typescript",
+  fusedGather: true,
 
   matmulABt(a, b, out, aRows) {
     const n = out.rows, k = a.cols, m = b.rows;

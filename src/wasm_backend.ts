@@ -164,6 +164,7 @@ function module(): WasmProducts {
 // The WebAssembly backend: f64x2 / f32x4 SIMD, 4 x 2 register tiles.
 const wasmBackend: Backend = {
   name: "wasm",
+  fusedGather: true,
 
   matmulABt(a: M, b: M, out: M, aRows?: Int32Array) {
     const w = module(), f64 = a.data instanceof Float64Array;
