@@ -17,13 +17,16 @@
 
 import type { Backend, BackendName } from "./backend.ts";
 import { loadBlas } from "./blas_backend.ts";
-import { dtypeOf, type FloatArray, type Matrix } from "./matrix.ts";
+import {
+  type AnyMatrix,
+  dtypeOf,
+  type FloatArray,
+  type Matrix,
+} from "./matrix.ts";
 import { typescriptBackend } from "./typescript_backend.ts";
 import { loadWasm } from "./wasm_backend.ts";
 
 export type { BackendName } from "./backend.ts";
-
-type M = Matrix<FloatArray>;
 
 /**
  * A backend name, or `"auto"` for the fastest available one: `"blas"`,
@@ -59,25 +62,35 @@ export interface Kernels {
   /** Whether row-indexed products avoid a copy (see `Backend.fusedGather`). */
   readonly fusedGather: boolean;
   /** See the module-level {@linkcode matmulABt}. */
-  matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void;
+  matmulABt(
+    a: AnyMatrix,
+    b: AnyMatrix,
+    out: AnyMatrix,
+    aRows?: Int32Array,
+  ): void;
   /** See the module-level {@linkcode matmulAB}. */
-  matmulAB(a: M, b: M, out: M): void;
+  matmulAB(a: AnyMatrix, b: AnyMatrix, out: AnyMatrix): void;
   /** See the module-level {@linkcode matmulAtB}. */
-  matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void;
+  matmulAtB(
+    a: AnyMatrix,
+    b: AnyMatrix,
+    out: AnyMatrix,
+    bRows?: Int32Array,
+  ): void;
   /** See the module-level {@linkcode addRowVector}. */
-  addRowVector(m: M, v: FloatArray): void;
+  addRowVector(m: AnyMatrix, v: FloatArray): void;
   /** See the module-level {@linkcode reluInPlace}. */
-  reluInPlace(m: M): void;
+  reluInPlace(m: AnyMatrix): void;
   /** See the module-level {@linkcode reluBackwardInPlace}. */
-  reluBackwardInPlace(grad: M, h: M): void;
+  reluBackwardInPlace(grad: AnyMatrix, h: AnyMatrix): void;
   /** See the module-level {@linkcode sumColumns}. */
-  sumColumns(m: M, out: FloatArray): void;
+  sumColumns(m: AnyMatrix, out: FloatArray): void;
   /** See the module-level {@linkcode sumSquares}. */
   sumSquares(x: FloatArray): number;
   /** See the module-level {@linkcode axpy}. */
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   /** See the module-level {@linkcode gatherRows}. */
-  gatherRows(src: M, rows: Int32Array, out: M): void;
+  gatherRows(src: AnyMatrix, rows: Int32Array, out: AnyMatrix): void;
 }
 
 let threads: number | undefined;
@@ -272,7 +285,12 @@ function shapeError(op: string, detail: string): RangeError {
 }
 
 /** Every operand of a product must have one element type. */
-function checkTypes(op: string, a: M, b: M, out: M): void {
+function checkTypes(
+  op: string,
+  a: AnyMatrix,
+  b: AnyMatrix,
+  out: AnyMatrix,
+): void {
   const t = dtypeOf(a.data);
   if (dtypeOf(b.data) !== t || dtypeOf(out.data) !== t) {
     throw new TypeError(
@@ -295,7 +313,12 @@ function checkRows(op: string, rows: Int32Array, limit: number): void {
   }
 }
 
-function checkABt(a: M, b: M, out: M, aRows?: Int32Array): void {
+function checkABt(
+  a: AnyMatrix,
+  b: AnyMatrix,
+  out: AnyMatrix,
+  aRows?: Int32Array,
+): void {
   const n = aRows ? aRows.length : a.rows, k = a.cols, m = b.rows;
   if (b.cols !== k || out.rows !== n || out.cols !== m) {
     throw shapeError(
@@ -307,7 +330,7 @@ function checkABt(a: M, b: M, out: M, aRows?: Int32Array): void {
   if (aRows) checkRows("matmulABt", aRows, a.rows);
 }
 
-function checkAB(a: M, b: M, out: M): void {
+function checkAB(a: AnyMatrix, b: AnyMatrix, out: AnyMatrix): void {
   const n = a.rows, k = a.cols, m = b.cols;
   if (b.rows !== k || out.rows !== n || out.cols !== m) {
     throw shapeError(
@@ -318,7 +341,12 @@ function checkAB(a: M, b: M, out: M): void {
   checkTypes("matmulAB", a, b, out);
 }
 
-function checkAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
+function checkAtB(
+  a: AnyMatrix,
+  b: AnyMatrix,
+  out: AnyMatrix,
+  bRows?: Int32Array,
+): void {
   const k = a.rows, n = a.cols, m = b.cols;
   if (
     (bRows ? bRows.length : b.rows) !== k || out.rows !== n || out.cols !== m
@@ -354,7 +382,12 @@ function checkAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
  * @throws {RangeError} on mismatched shapes or a row index out of range.
  * @throws {TypeError} when the operands mix float64 and float32.
  */
-export function matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void {
+export function matmulABt(
+  a: AnyMatrix,
+  b: AnyMatrix,
+  out: AnyMatrix,
+  aRows?: Int32Array,
+): void {
   active().matmulABt(a, b, out, aRows);
 }
 
@@ -375,7 +408,7 @@ export function matmulABt(a: M, b: M, out: M, aRows?: Int32Array): void {
  * @throws {RangeError} on mismatched shapes.
  * @throws {TypeError} when the operands mix float64 and float32.
  */
-export function matmulAB(a: M, b: M, out: M): void {
+export function matmulAB(a: AnyMatrix, b: AnyMatrix, out: AnyMatrix): void {
   active().matmulAB(a, b, out);
 }
 
@@ -397,7 +430,12 @@ export function matmulAB(a: M, b: M, out: M): void {
  * @throws {RangeError} on mismatched shapes or a row index out of range.
  * @throws {TypeError} when the operands mix float64 and float32.
  */
-export function matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
+export function matmulAtB(
+  a: AnyMatrix,
+  b: AnyMatrix,
+  out: AnyMatrix,
+  bRows?: Int32Array,
+): void {
   active().matmulAtB(a, b, out, bRows);
 }
 /**
@@ -413,7 +451,7 @@ export function matmulAtB(a: M, b: M, out: M, bRows?: Int32Array): void {
  * assert.deepEqual(m.toRows(), [[11, 22], [13, 24]]);
  * ```
  */
-export function addRowVector(m: M, v: FloatArray): void {
+export function addRowVector(m: AnyMatrix, v: FloatArray): void {
   const c = m.cols, D = m.data;
   if (v.length !== c) {
     throw shapeError(
@@ -440,7 +478,7 @@ export function addRowVector(m: M, v: FloatArray): void {
  * assert.deepEqual(m.toRows(), [[0, 2]]);
  * ```
  */
-export function reluInPlace(m: M): void {
+export function reluInPlace(m: AnyMatrix): void {
   const D = m.data;
   for (let i = 0; i < D.length; i++) if (D[i] < 0) D[i] = 0;
 }
@@ -459,7 +497,7 @@ export function reluInPlace(m: M): void {
  * assert.deepEqual(grad.toRows(), [[0, 6]]);
  * ```
  */
-export function reluBackwardInPlace(grad: M, h: M): void {
+export function reluBackwardInPlace(grad: AnyMatrix, h: AnyMatrix): void {
   const G = grad.data, H = h.data;
   if (G.length !== H.length) {
     throw shapeError(
@@ -483,7 +521,7 @@ export function reluBackwardInPlace(grad: M, h: M): void {
  * assert.deepEqual([...out], [4, 6]);
  * ```
  */
-export function sumColumns(m: M, out: FloatArray): void {
+export function sumColumns(m: AnyMatrix, out: FloatArray): void {
   const c = m.cols, D = m.data;
   if (out.length !== c) {
     throw shapeError(
@@ -581,7 +619,11 @@ function axpy32(alpha: number, x: Float32Array, y: Float32Array): void {
  * assert.deepEqual(out.toRows(), [[5, 6], [1, 2]]);
  * ```
  */
-export function gatherRows(src: M, rows: Int32Array, out: M): void {
+export function gatherRows(
+  src: AnyMatrix,
+  rows: Int32Array,
+  out: AnyMatrix,
+): void {
   const c = src.cols;
   if (out.cols !== c || out.rows < rows.length) {
     throw shapeError(

@@ -83,7 +83,11 @@ function gradientBuffer<A extends FloatArray>(
  * assert.ok(Math.abs(dscores.get(0, 2) + 0.2) < 1e-15);
  * ```
  */
-export const mseLoss: LossFunction = (scores, y, dscores) => {
+export function mseLoss<A extends FloatArray>(
+  scores: Matrix<A>,
+  y: Labels,
+  dscores?: Matrix<A>,
+): LossResult<A> {
   const n = scores.rows, c = scores.cols;
   checkLabels(y, n, c);
   const grad = gradientBuffer(scores, dscores);
@@ -98,7 +102,7 @@ export const mseLoss: LossFunction = (scores, y, dscores) => {
     }
   }
   return { loss: sum / (2 * n), dscores: grad };
-};
+}
 
 /**
  * Softmax cross-entropy, shifted by each row's maximum so that `exp` never
@@ -116,7 +120,11 @@ export const mseLoss: LossFunction = (scores, y, dscores) => {
  * assert.ok(Math.abs(dscores.get(0, 3) - (0.1 - 1)) < 1e-12);
  * ```
  */
-export const softmaxLoss: LossFunction = (scores, y, dscores) => {
+export function softmaxLoss<A extends FloatArray>(
+  scores: Matrix<A>,
+  y: Labels,
+  dscores?: Matrix<A>,
+): LossResult<A> {
   const n = scores.rows, c = scores.cols;
   checkLabels(y, n, c);
   const grad = gradientBuffer(scores, dscores);
@@ -139,7 +147,7 @@ export const softmaxLoss: LossFunction = (scores, y, dscores) => {
     }
   }
   return { loss: sum / n, dscores: grad };
-};
+}
 
 /** The losses a {@linkcode TwoLayerNet} can train with, by name. */
 export const LOSSES: Readonly<Record<"mse" | "softmax", LossFunction>> = {

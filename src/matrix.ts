@@ -8,6 +8,9 @@
 /** Element types a {@linkcode Matrix} can hold. */
 export type FloatArray = Float64Array | Float32Array;
 
+/** A matrix of either element type, as kernels and losses accept. */
+export type AnyMatrix = Matrix<FloatArray>;
+
 /** Name of a floating-point element type, as numpy spells it. */
 export type DType = "float64" | "float32";
 
@@ -77,17 +80,19 @@ export class Matrix<A extends FloatArray = Float64Array> {
     this.data = data ?? (new Float64Array(rows * cols) as A);
   }
 
-  /** A zeroed matrix of the given element type. */
+  /** A zeroed float32 matrix. */
   static zeros(
     rows: number,
     cols: number,
     dtype: "float32",
   ): Matrix<Float32Array>;
+  /** A zeroed float64 matrix (the default element type). */
   static zeros(
     rows: number,
     cols: number,
     dtype?: "float64",
   ): Matrix<Float64Array>;
+  /** A zeroed matrix of the given element type. */
   static zeros(rows: number, cols: number, dtype?: DType): Matrix<FloatArray>;
   static zeros(
     rows: number,
