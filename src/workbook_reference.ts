@@ -215,8 +215,16 @@ export function compareWithReference(
     value: number | string | undefined,
     judge: (value: number) => Verdict,
   ) => {
+    // Counts print as integers, as numpy prints them; everything else as
+    // Python prints a float.
+    const isCount = typeof reference === "number" &&
+      Number.isInteger(reference) && reference >= 1;
     const text = (v: number | string) =>
-      typeof v === "number" ? formatPythonFloat(v) : v;
+      typeof v !== "number"
+        ? v
+        : isCount && Number.isInteger(v)
+        ? String(v)
+        : formatPythonFloat(v);
     rows.push({
       step,
       quantity,

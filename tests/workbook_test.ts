@@ -48,7 +48,8 @@ Deno.test("toy cells print the workbook's lines and numbers", () => {
     " [-0.64417314 -0.18886813 -0.41106892]]",
   ]);
   assert.equal(scoreLines.length, 8);
-  assert.match(scoreLines[7], /^3\.38123121\d*e-08$/);
+  // 8 digits: the last ones depend on each backend's summation order.
+  assert.match(scoreLines[7], /^3\.3812312\d*e-08$/);
 
   const [loss, lossLines] = collect((log) => toyLoss(toy, { log }));
   assert.equal(loss.loss, 1.8973332763705641);
