@@ -17,12 +17,7 @@
 
 import type { Backend, BackendName } from "./backend.ts";
 import { loadBlas } from "./blas_backend.ts";
-import {
-  type AnyMatrix,
-  dtypeOf,
-  type FloatArray,
-  type Matrix,
-} from "./matrix.ts";
+import { type AnyMatrix, dtypeOf, type FloatArray } from "./matrix.ts";
 import { typescriptBackend } from "./typescript_backend.ts";
 import { loadWasm } from "./wasm_backend.ts";
 
