@@ -66,6 +66,15 @@ export interface Backend {
    * arrays share one element type and length.
    */
   axpy?(alpha: number, x: FloatArray, y: FloatArray): void;
+  /**
+   * `out[i] = src[rows[i]]` row by row (optional: without it the
+   * TypeScript copy runs); shapes and indices are checked.
+   */
+  gatherRows?(
+    src: Matrix<FloatArray>,
+    rows: Int32Array,
+    out: Matrix<FloatArray>,
+  ): void;
   /** `Σ x²` (optional, like `axpy`). */
   sumSquares?(x: FloatArray): number;
   /** Sets how many threads the products may use (1 or more). */

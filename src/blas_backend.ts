@@ -3,11 +3,25 @@
  * (Linux, Windows) or Accelerate (macOS), called through Deno FFI. Needs
  * `--allow-ffi` and nothing more.
  *
+ * Threads: products this small (a minibatch of 200) lose much of
+ * OpenBLAS's own threading to its start-up cost, and the minibatch copy
+ * stays on one core. So the library runs single-threaded on each of our
+ * helper threads (src/helper_threads.ts): the copy is split by rows, a
+ * product by rows or columns of its output, and every thread calls the
+ * library on its slice through raw addresses. Where helpers cannot start,
+ * OpenBLAS's own threads take over.
+ *
  * @module
  */
 
 import type { Backend } from "./backend.ts";
-import type { FloatArray, Matrix } from "./matrix.ts";
+import {
+  defaultThreads,
+  type HelperSetup,
+  HelperThreads,
+  slices,
+} from "./helper_threads.ts";
+import { copyRows, type FloatArray, type Matrix } from "./matrix.ts";
 
 type M = Matrix<FloatArray>;
 
@@ -31,14 +45,24 @@ const GEMM_PARAMS = [
   "i32", // ldc
 ] as const;
 
+/** `GEMM_PARAMS` in single precision. */
+const SGEMM_PARAMS = GEMM_PARAMS.map((p) =>
+  p === "f64" ? "f32" : p
+) as unknown as typeof GEMM_PARAMS;
+
+/** The products by address, for slices that start inside an array. */
+const GEMM_BY_ADDRESS = {
+  cblas_dgemm: { parameters: byAddress(GEMM_PARAMS), result: "void" },
+  cblas_sgemm: { parameters: byAddress(SGEMM_PARAMS), result: "void" },
+} as const;
+
+function byAddress(params: typeof GEMM_PARAMS): Deno.NativeType[] {
+  return params.map((p) => p === "buffer" ? "pointer" : p);
+}
+
 const SYMBOLS = {
   cblas_dgemm: { parameters: GEMM_PARAMS, result: "void" },
-  cblas_sgemm: {
-    parameters: GEMM_PARAMS.map((p) =>
-      p === "f64" ? "f32" : p
-    ) as unknown as typeof GEMM_PARAMS,
-    result: "void",
-  },
+  cblas_sgemm: { parameters: SGEMM_PARAMS, result: "void" },
   cblas_daxpy: {
     parameters: ["i32", "f64", "buffer", "i32", "buffer", "i32"],
     result: "void",
@@ -162,34 +186,126 @@ function open(paths: string[]): Backend | string {
   return `no CBLAS library could be opened (${failures.join("; ")})`;
 }
 
+/** Job codes, the first number of a helper job (literals in blasSetup). */
+const GATHER = 0, GEMM = 1;
+
+/** Products worth splitting: below this many multiply-adds, one thread. */
+const MIN_SPLIT_WORK = 1 << 18;
+/** Copies worth splitting: below this many values, one thread. */
+const MIN_SPLIT_COPY = 1 << 16;
+
+interface BlasInit {
+  path: string;
+  symbols: typeof GEMM_BY_ADDRESS;
+}
+
+/**
+ * Every thread's runner, over the library opened again (the process keeps
+ * one copy). Jobs, all addresses in bytes:
+ * - `[GATHER, bytes per value, src, src values, dst, rows, r0, r1, cols]`
+ *   copies rows `rows[r0..r1)` of src to rows `r0..r1` of dst;
+ * - `[GEMM, is f64, transA, transB, m, n, k, A, lda, B, ldb, C, ldc]`
+ *   is a row-major `C = op(A) op(B)`.
+ */
+const blasSetup: HelperSetup<BlasInit> = ({ path, symbols }) => {
+  const { cblas_dgemm, cblas_sgemm } = Deno.dlopen(path, symbols).symbols;
+  const ptr = (address: number) => Deno.UnsafePointer.create(BigInt(address));
+  // Views of the memory the jobs name, made once per buffer.
+  const views = new Map<string, Float64Array | Float32Array>();
+  const view = (address: number, values: number, bytes: number) => {
+    const key = `${address}:${values}:${bytes}`;
+    let v = views.get(key);
+    if (!v) {
+      if (views.size > 64) views.clear();
+      const buf = Deno.UnsafePointerView.getArrayBuffer(
+        ptr(address)!,
+        values * bytes,
+      );
+      v = bytes === 8 ? new Float64Array(buf) : new Float32Array(buf);
+      views.set(key, v);
+    }
+    return v;
+  };
+  return (a) => {
+    if (a[0] === 0) { // GATHER
+      const [, bytes, src, srcValues, dst, rowsAt, r0, r1, cols] = a;
+      const from = view(src, srcValues, bytes),
+        to = view(dst, r1 * cols, bytes);
+      const rows = new Int32Array(
+        Deno.UnsafePointerView.getArrayBuffer(ptr(rowsAt)!, r1 * 4),
+      );
+      for (let i = r0; i < r1; i++) {
+        to.set(from.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
+      }
+    } else { // GEMM, row-major (101), alpha 1, beta 0
+      const [, f64, tA, tB, m, n, k, A, lda, B, ldb, C, ldc] = a;
+      (f64 ? cblas_dgemm : cblas_sgemm)(
+        101,
+        tA,
+        tB,
+        m,
+        n,
+        k,
+        1,
+        ptr(A),
+        lda,
+        ptr(B),
+        ldb,
+        0,
+        ptr(C),
+        ldc,
+      );
+    }
+  };
+};
+
+/** Byte address of a typed array's first element. */
+function address(x: FloatArray | Int32Array): number {
+  return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(x)));
+}
+
 /** Reused gather buffers, grown on demand, so training allocates nothing. */
 class Scratch {
   #f64 = new Float64Array(0);
   #f32 = new Float32Array(0);
 
-  /** Rows `rows` of the `cols`-wide matrix `src`, packed contiguously. */
-  gather(src: FloatArray, rows: Int32Array, cols: number): FloatArray {
-    const need = rows.length * cols;
-    let buf: FloatArray;
-    if (src instanceof Float64Array) {
+  /** A buffer of at least `need` values of `like`'s type. */
+  get(like: FloatArray, need: number): FloatArray {
+    if (like instanceof Float64Array) {
       if (this.#f64.length < need) this.#f64 = new Float64Array(need);
-      buf = this.#f64;
-    } else {
-      if (this.#f32.length < need) this.#f32 = new Float32Array(need);
-      buf = this.#f32;
+      return this.#f64;
     }
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i] * cols;
-      buf.set(src.subarray(r, r + cols), i * cols);
-    }
-    return buf;
+    if (this.#f32.length < need) this.#f32 = new Float32Array(need);
+    return this.#f32;
   }
 }
 
 function blasBackend(lib: Library, path: string): Backend {
-  const { cblas_dgemm, cblas_sgemm } = lib.symbols;
   const scratch = new Scratch();
-  // `C = alpha op(A) op(B) + beta C` with alpha 1, beta 0, row-major.
+  const pool = new HelperThreads(
+    blasSetup,
+    () => ({ path, symbols: GEMM_BY_ADDRESS }),
+  );
+  let threads = defaultThreads();
+  let ownThreads = false;
+  /** Threads for `work` (≥ MIN each), falling back to OpenBLAS's own. */
+  const parts = (work: number, min: number) => {
+    const ready = pool.ready();
+    if (pool.unavailable && !ownThreads) {
+      ownThreads = true;
+      lib.symbols.openblas_set_num_threads?.(threads);
+    }
+    return Math.min(ready, Math.max(1, Math.floor(work / min)));
+  };
+  const setThreads = (n: number) => {
+    threads = n;
+    pool.setThreads(n);
+    lib.symbols.openblas_set_num_threads?.(ownThreads ? n : 1);
+  };
+  setThreads(threads);
+
+  // `C = op(A) op(B)` with A n x k (as stored: k x n when transposed); the
+  // output split into slices of rows (`byRows`) or of columns.
   const gemm = (
     tA: number,
     tB: number,
@@ -201,25 +317,110 @@ function blasBackend(lib: Library, path: string): Backend {
     b: FloatArray,
     ldb: number,
     out: FloatArray,
+    byRows: boolean,
   ) => {
     if (n === 0 || m === 0) return;
     if (k === 0) {
       out.fill(0);
       return;
     }
-    if (out instanceof Float64Array) {
-      cblas_dgemm(ROW_MAJOR, tA, tB, n, m, k, 1, a, lda, b, ldb, 0, out, m);
-    } else {
-      cblas_sgemm(ROW_MAJOR, tA, tB, n, m, k, 1, a, lda, b, ldb, 0, out, m);
+    const count = parts(n * m * k, MIN_SPLIT_WORK);
+    if (count === 1) {
+      // Whole arrays: the plain call, cheapest for the many small products.
+      const gemm = out instanceof Float64Array
+        ? lib.symbols.cblas_dgemm
+        : lib.symbols.cblas_sgemm;
+      gemm(ROW_MAJOR, tA, tB, n, m, k, 1, a, lda, b, ldb, 0, out, m);
+      return;
     }
+    const S = a.BYTES_PER_ELEMENT, f64 = S === 8 ? 1 : 0;
+    const A = address(a), B = address(b), C = address(out);
+    pool.run(
+      byRows
+        // Rows r0..r1 of C: rows of A (A is never transposed here).
+        ? slices(n, count, 8).map(([r0, r1]) => [
+          GEMM,
+          f64,
+          tA,
+          tB,
+          r1 - r0,
+          m,
+          k,
+          A + r0 * lda * S,
+          lda,
+          B,
+          ldb,
+          C + r0 * m * S,
+          m,
+        ])
+        // Columns c0..c1 of C: columns of B (B is never transposed here).
+        : slices(m, count, 16).map(([c0, c1]) => [
+          GEMM,
+          f64,
+          tA,
+          tB,
+          n,
+          c1 - c0,
+          k,
+          A,
+          lda,
+          B + c0 * S,
+          ldb,
+          C + c0 * S,
+          m,
+        ]),
+    );
   };
+  const gather = (
+    src: FloatArray,
+    rows: Int32Array,
+    cols: number,
+    out: FloatArray,
+  ) => {
+    const count = parts(rows.length * cols, MIN_SPLIT_COPY);
+    if (count === 1) {
+      copyRows(src, cols, rows, out);
+      return out;
+    }
+    const S = src.BYTES_PER_ELEMENT;
+    const at = [address(src), src.length, address(out), address(rows)];
+    pool.run(
+      slices(rows.length, count).map(([r0, r1]) => [
+        GATHER,
+        S,
+        at[0],
+        at[1],
+        at[2],
+        at[3],
+        r0,
+        r1,
+        cols,
+      ]),
+    );
+    return out;
+  };
+  const gathered = (src: FloatArray, rows: Int32Array, cols: number) =>
+    gather(src, rows, cols, scratch.get(src, rows.length * cols));
+
   return {
     name: "blas",
     fusedGather: false,
     matmulABt(a: M, b: M, out: M, aRows?: Int32Array) {
       const k = a.cols;
-      const A = aRows ? scratch.gather(a.data, aRows, k) : a.data;
-      gemm(NO_TRANS, TRANS, out.rows, b.rows, k, A, k, b.data, k, out.data);
+      const A = aRows ? gathered(a.data, aRows, k) : a.data;
+      gemm(
+        NO_TRANS,
+        TRANS,
+        out.rows,
+        b.rows,
+        k,
+        A,
+        k,
+        b.data,
+        k,
+        out.data,
+        true,
+      );
     },
     matmulAB(a: M, b: M, out: M) {
       gemm(
@@ -233,12 +434,28 @@ function blasBackend(lib: Library, path: string): Backend {
         b.data,
         b.cols,
         out.data,
+        true,
       );
     },
     matmulAtB(a: M, b: M, out: M, bRows?: Int32Array) {
       const m = b.cols;
-      const B = bRows ? scratch.gather(b.data, bRows, m) : b.data;
-      gemm(TRANS, NO_TRANS, a.cols, m, a.rows, a.data, a.cols, B, m, out.data);
+      const B = bRows ? gathered(b.data, bRows, m) : b.data;
+      gemm(
+        TRANS,
+        NO_TRANS,
+        a.cols,
+        m,
+        a.rows,
+        a.data,
+        a.cols,
+        B,
+        m,
+        out.data,
+        false,
+      );
+    },
+    gatherRows(src: M, rows: Int32Array, out: M) {
+      gather(src.data, rows, src.cols, out.data);
     },
     // The long elementwise loops of training (weights and gradients of
     // 153,600 values): several times faster than JavaScript's in float32.
@@ -254,16 +471,18 @@ function blasBackend(lib: Library, path: string): Backend {
         ? lib.symbols.cblas_ddot(x.length, x, 1, x, 1)
         : lib.symbols.cblas_sdot(x.length, x, 1, x, 1);
     },
-    setThreads(threads: number) {
-      lib.symbols.openblas_set_num_threads?.(threads);
-    },
+    setThreads,
     describe() {
       const core = lib.symbols.openblas_get_corename?.();
-      const threads = lib.symbols.openblas_get_num_threads?.();
+      const blasThreads = lib.symbols.openblas_get_num_threads?.();
       return [
         path,
         core ? `core ${Deno.UnsafePointerView.getCString(core)}` : "",
-        threads ? `${threads} threads` : "",
+        `${threads} thread${threads === 1 ? "" : "s"} (${
+          ownThreads
+            ? `OpenBLAS's own${pool.unavailable ? `: ${pool.unavailable}` : ""}`
+            : `helper threads, the library on ${blasThreads ?? 1} each`
+        })`,
       ].filter((s) => s).join(", ");
     },
   };

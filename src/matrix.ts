@@ -218,3 +218,31 @@ export function assertShape(
     );
   }
 }
+
+/**
+ * Copies rows `rows` of the row-major, `cols`-wide `src` one after another
+ * into `dst` from element `at` on (numpy's `X[idx]`, unchecked: the callers
+ * have checked the indices).
+ *
+ * @example
+ * ```ts
+ * import { copyRows } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const dst = new Float64Array(4);
+ * copyRows(Float64Array.of(1, 2, 3, 4, 5, 6), 2, Int32Array.of(2, 0), dst);
+ * assert.deepEqual([...dst], [5, 6, 1, 2]);
+ * ```
+ */
+export function copyRows(
+  src: FloatArray,
+  cols: number,
+  rows: Int32Array,
+  dst: FloatArray,
+  at = 0,
+): void {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] * cols;
+    dst.set(src.subarray(r, r + cols), at + i * cols);
+  }
+}

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { type BackendChoice, type Kernels, kernels } from "./kernels.ts";
+import {
+  type BackendChoice,
+  firstNonFinite,
+  type Kernels,
+  kernels,
+} from "./kernels.ts";
 import { checkLabels, type Labels, LOSSES } from "./losses.ts";
 import {
   allocate,
@@ -308,7 +313,7 @@ export class TwoLayerNet {
    */
   input(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray> {
     assertShape("X", X, null, this.inputSize);
-    assertFinite("X", X, rows);
+    if (rows || !this.#k.allFinite(X.data)) assertFinite("X", X, rows);
     return asDType(X, this.dtype);
   }
 }
@@ -322,22 +327,26 @@ export function assertFinite(
   m: Matrix<FloatArray>,
   rows?: Int32Array,
 ): void {
-  const D = m.data, c = m.cols;
-  const n = rows ? rows.length : m.rows;
-  for (let k = 0; k < n; k++) {
-    const r = rows ? rows[k] : k;
-    if (!(r >= 0 && r < m.rows)) {
-      throw new RangeError(
-        `row index ${r} is outside ${what}'s rows 0..${m.rows - 1}`,
-      );
-    }
-    for (let j = 0; j < c; j++) {
-      const v = D[r * c + j];
-      if (!Number.isFinite(v)) {
+  const c = m.cols;
+  for (let k = 0; k < (rows ? rows.length : 1); k++) {
+    let from = 0, to = m.rows * c;
+    if (rows) {
+      const r = rows[k];
+      if (!(r >= 0 && r < m.rows)) {
         throw new RangeError(
-          `${what} must hold finite numbers, but element (${r}, ${j}) is ${v}`,
+          `row index ${r} is outside ${what}'s rows 0..${m.rows - 1}`,
         );
       }
+      from = r * c;
+      to = from + c;
+    }
+    const at = firstNonFinite(m.data, from, to);
+    if (at >= 0) {
+      throw new RangeError(
+        `${what} must hold finite numbers, but element (${
+          Math.floor(at / c)
+        }, ${at % c}) is ${m.data[at]}`,
+      );
     }
   }
 }

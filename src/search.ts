@@ -8,7 +8,7 @@
 
 import type { Labels } from "./losses.ts";
 import type { DType, FloatArray, Matrix } from "./matrix.ts";
-import { type BackendChoice, getBackend } from "./kernels.ts";
+import { type BackendChoice, getBackend, getThreads } from "./kernels.ts";
 import { accuracy, type LossName, TwoLayerNet } from "./network.ts";
 import { RandomState } from "./random.ts";
 import type { TrainOptions, TrainProgress, TrainStats } from "./trainer.ts";
@@ -278,6 +278,7 @@ export async function searchHyperparameters(
       dtype,
       // Workers load their own kernels: give them this thread's backend.
       backend: backend ?? getBackend(),
+      threads: getThreads(),
       onProgress: report,
       onDone: finish,
     });

@@ -37,6 +37,8 @@ export type ToWorker =
     seed: number;
     dtype?: DType;
     backend: BackendChoice;
+    /** Product threads in this Worker (its share of the cores). */
+    threads: number;
   };
 
 /** Messages from a Worker to the pool. */
@@ -88,6 +90,8 @@ export async function runOnWorkers(
     workers: number;
     dtype?: DType;
     backend: BackendChoice;
+    /** Product threads to share among the Workers. */
+    threads: number;
     onProgress: (index: number, train: TrainProgress) => void;
     onDone: (
       index: number,
@@ -125,6 +129,8 @@ export async function runOnWorkers(
               seed: options.seed + index,
               dtype: options.dtype,
               backend: options.backend,
+              // Split, not multiplied: Workers x threads never exceeds it.
+              threads: Math.max(1, Math.floor(options.threads / pool.length)),
             };
             worker.postMessage(message);
           };

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { setThreads } from "./kernels.ts";
 import type { FloatArray, Matrix } from "./matrix.ts";
 import { trainSetting } from "./search.ts";
 import {
@@ -41,6 +42,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     if (!data) {
       throw new Error("the search worker got a setting before its data");
     }
+    setThreads(msg.threads);
     const { row, net } = trainSetting(data, msg.setting, msg.seed, {
       dtype: msg.dtype,
       backend: msg.backend,

@@ -5,61 +5,65 @@
  * Operands live in JavaScript memory, so each call copies them into the
  * module's memory (the minibatch rows only, not the whole data set) and
  * copies the product back; the copies are a few percent of the work.
+ * The module's memory is shared: large products are split by rows of the
+ * output over helper threads (src/helper_threads.ts), each running the
+ * same module on the same memory. A row's values never depend on the
+ * split, so results are identical for every thread count.
  *
  * @module
  */
 
 import type { Backend } from "./backend.ts";
-import type { FloatArray, Matrix } from "./matrix.ts";
+import {
+  defaultThreads,
+  type HelperSetup,
+  HelperThreads,
+  type JobRunner,
+  slices,
+} from "./helper_threads.ts";
+import { copyRows, type FloatArray, type Matrix } from "./matrix.ts";
 import { kernelsWasm } from "./wasm/kernels_wasm.ts";
 
 type M = Matrix<FloatArray>;
 
-/** The module's exports; pointers are byte addresses in its memory. */
+/**
+ * The module's exports the host calls directly (the products run as jobs,
+ * see OPS); pointers are byte addresses in its memory.
+ */
 interface Exports {
   heapBase(): number;
-  abt64(
-    aRows: number,
-    n: number,
-    k: number,
-    b: number,
-    m: number,
-    out: number,
-  ): void;
-  abt32(
-    aRows: number,
-    n: number,
-    k: number,
-    b: number,
-    m: number,
-    out: number,
-  ): void;
-  ab64(
-    a: number,
-    n: number,
-    k: number,
-    bRows: number,
-    m: number,
-    out: number,
-  ): void;
-  ab32(
-    a: number,
-    n: number,
-    k: number,
-    bRows: number,
-    m: number,
-    out: number,
-  ): void;
   transpose64(src: number, rows: number, cols: number, dst: number): void;
   transpose32(src: number, rows: number, cols: number, dst: number): void;
 }
 
 const PAGE = 65536;
 
+/** Products worth splitting: below this many multiply-adds, one thread. */
+const MIN_SPLIT_WORK = 1 << 18;
+
+/** Operation codes of a product job: `[op, six arguments of the export]`. */
+const OPS = { abt64: 0, abt32: 1, ab64: 2, ab32: 3 } as const;
+
+interface WasmInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/** Every thread's runner: its own instance of the module on the shared memory. */
+const wasmSetup: HelperSetup<WasmInit> = ({ module, memory }): JobRunner => {
+  const x = new WebAssembly.Instance(module, { env: { memory } })
+    .exports as Record<string, (...args: number[]) => void>;
+  // Indexed by the operation codes of OPS.
+  const ops = [x.abt64, x.abt32, x.ab64, x.ab32];
+  return (a) => ops[a[0]](a[1], a[2], a[3], a[4], a[5], a[6]);
+};
+
 /** The instantiated module and a bump allocator over its memory, reset per call. */
 class WasmProducts {
   readonly #memory: WebAssembly.Memory;
   readonly #x: Exports;
+  /** Runs product jobs on this thread and its helpers. */
+  readonly threads: HelperThreads<WasmInit>;
   readonly #base: number;
   #top = 0;
   #f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -72,12 +76,34 @@ class WasmProducts {
       maximum: 65536,
       shared: true,
     });
-    const instance = new WebAssembly.Instance(
-      new WebAssembly.Module(kernelsWasm),
-      { env: { memory: this.#memory } },
-    );
-    this.#x = instance.exports as unknown as Exports;
+    const module = new WebAssembly.Module(kernelsWasm);
+    const memory = this.#memory;
+    this.#x = new WebAssembly.Instance(module, { env: { memory } })
+      .exports as unknown as Exports;
     this.#base = align(this.#x.heapBase());
+    this.threads = new HelperThreads(wasmSetup, () => ({ module, memory }));
+    this.threads.setThreads(threadCount);
+  }
+
+  /**
+   * Runs export `op` on `n` output rows (`n * work` multiply-adds), split
+   * by rows over the ready threads: `args(r0, r1)` gives the export's six
+   * arguments for rows `r0..r1`.
+   */
+  split(
+    op: number,
+    n: number,
+    work: number,
+    args: (r0: number, r1: number) => number[],
+  ): void {
+    const parts = Math.min(
+      this.threads.ready(),
+      Math.max(1, Math.floor((n * work) / MIN_SPLIT_WORK)),
+    );
+    // Slices of whole 4-row tiles.
+    this.threads.run(
+      slices(n, parts, 4).map(([r0, r1]) => [op, ...args(r0, r1)]),
+    );
   }
 
   /** Forgets the previous call's scratch. */
@@ -114,14 +140,8 @@ class WasmProducts {
     this.#views();
     const view = f64 ? this.#f64 : this.#f32;
     const start = at / (f64 ? 8 : 4);
-    if (!rows) {
-      view.set(src, start);
-    } else {
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i] * cols;
-        view.set(src.subarray(r, r + cols), start + i * cols);
-      }
-    }
+    if (rows) copyRows(src, cols, rows, view, start);
+    else view.set(src, start);
     return at;
   }
 
@@ -154,6 +174,7 @@ function align(bytes: number): number {
 }
 
 let products: WasmProducts | undefined;
+let threadCount = defaultThreads();
 
 function module(): WasmProducts {
   products ??= new WasmProducts();
@@ -173,7 +194,14 @@ const wasmBackend: Backend = {
     const rows = w.rowTable(n, pa, k * S);
     const pb = w.put(b.data);
     const po = w.alloc(n * m * S);
-    (f64 ? w.exports.abt64 : w.exports.abt32)(rows, n, k, pb, m, po);
+    w.split(f64 ? OPS.abt64 : OPS.abt32, n, k * m, (r0, r1) => [
+      rows + r0 * 4,
+      r1 - r0,
+      k,
+      pb,
+      m,
+      po + r0 * m * S,
+    ]);
     w.get(po, out.data);
   },
 
@@ -184,7 +212,14 @@ const wasmBackend: Backend = {
     const pb = w.put(b.data);
     const rows = w.rowTable(k, pb, m * S);
     const po = w.alloc(n * m * S);
-    (f64 ? w.exports.ab64 : w.exports.ab32)(pa, n, k, rows, m, po);
+    w.split(f64 ? OPS.ab64 : OPS.ab32, n, k * m, (r0, r1) => [
+      pa + r0 * k * S,
+      r1 - r0,
+      k,
+      rows,
+      m,
+      po + r0 * m * S,
+    ]);
     w.get(po, out.data);
   },
 
@@ -197,15 +232,27 @@ const wasmBackend: Backend = {
     const pb = bRows ? w.put(b.data, bRows, m) : w.put(b.data);
     const rows = w.rowTable(k, pb, m * S);
     const po = w.alloc(n * m * S);
-    (f64 ? w.exports.ab64 : w.exports.ab32)(at, n, k, rows, m, po);
+    w.split(f64 ? OPS.ab64 : OPS.ab32, n, k * m, (r0, r1) => [
+      at + r0 * k * S,
+      r1 - r0,
+      k,
+      rows,
+      m,
+      po + r0 * m * S,
+    ]);
     w.get(po, out.data);
   },
 
-  // Single threaded for now: the products run on the calling thread.
-  setThreads() {},
+  setThreads(threads: number) {
+    threadCount = threads;
+    products?.threads.setThreads(threads);
+  },
 
   describe() {
-    return "WebAssembly SIMD (128-bit), 1 thread";
+    const why = products?.threads.unavailable;
+    return `WebAssembly SIMD (128-bit), ${threadCount} thread${
+      threadCount === 1 ? "" : "s"
+    }${why ? ` (${why})` : ""}`;
   },
 };
 

@@ -2,12 +2,18 @@ import assert from "node:assert/strict";
 import {
   availableBackends,
   type DType,
+  firstNonFinite,
   getBackend,
+  getThreads,
   kernels,
   Matrix,
   RandomState,
+  reluBackwardInPlace,
+  reluInPlace,
   setBackend,
+  setThreads,
 } from "../mod.ts";
+import { helperJobCount } from "../src/helper_threads.ts";
 import type { FloatArray } from "../src/matrix.ts";
 
 type M = Matrix<FloatArray>;
@@ -184,6 +190,18 @@ for (const backend of availableBackends()) {
           ),
         /axpy: x has 2 values, y has 3/,
       );
+      // Huge finite values overflow Σx² (BLAS's fast check) but are finite.
+      const big = Matrix.zeros(1, 1000, dtype).data.fill(
+        dtype === "float64" ? 1e200 : 1e30,
+      );
+      assert.equal(k.allFinite(big), true);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        big[997] = bad;
+        assert.equal(k.allFinite(big), false, `${bad} at 997`);
+        assert.equal(firstNonFinite(big), 997);
+        assert.equal(firstNonFinite(big, 0, 997), -1);
+        big[997] = 1;
+      }
       const src = random(rng, 5, 3, dtype), out = Matrix.zeros(2, 3, dtype);
       k.gatherRows(src, Int32Array.of(4, 1), out);
       assert.deepEqual(out.toRows(), [src.toRows()[4], src.toRows()[1]]);
@@ -279,3 +297,96 @@ Deno.test("an unknown or unavailable backend is refused with the reason", () => 
     assert.ok(!availableBackends().includes("blas"));
   }
 });
+
+Deno.test("relu and its gradient mask match their definition on edge values", () => {
+  const edge = [
+    -1,
+    2,
+    -0,
+    0,
+    NaN,
+    -Infinity,
+    Infinity,
+    0.5,
+    -3,
+    1e-45,
+    -1e-45,
+    5e-324,
+    -5e-324,
+    3.4e38,
+    -3.4e38,
+    1e300,
+    -1e300,
+  ];
+  for (const dtype of ["float64", "float32"] as const) {
+    const m = Matrix.zeros(1, edge.length, dtype);
+    m.data.set(edge);
+    const x = [...m.data];
+    reluInPlace(m);
+    // max(x, 0) with +0 for every x <= 0; NaN stays NaN.
+    x.forEach((v, i) =>
+      assert.ok(
+        Object.is(m.data[i], v > 0 || Number.isNaN(v) ? v : 0),
+        `${dtype} relu(${v}) gave ${m.data[i]}`,
+      )
+    );
+    const h = Matrix.zeros(1, edge.length, dtype);
+    h.data.set(edge);
+    const grad = Matrix.zeros(1, edge.length, dtype);
+    grad.data.fill(-7);
+    reluBackwardInPlace(grad, h);
+    // The gradient is zeroed exactly where h <= 0.
+    x.forEach((v, i) =>
+      assert.ok(
+        Object.is(grad.data[i], v <= 0 ? 0 : -7),
+        `${dtype} relu gradient at h = ${v} gave ${grad.data[i]}`,
+      )
+    );
+  }
+  assert.throws(
+    () =>
+      reluBackwardInPlace(Matrix.zeros(1, 2), Matrix.zeros(1, 2, "float32")),
+    /gradient is float64 but activation is float32/,
+  );
+});
+
+for (const backend of availableBackends().filter((b) => b !== "typescript")) {
+  Deno.test(`${backend} products on helper threads equal one thread's, bit for bit`, async () => {
+    const rng = new RandomState(5);
+    const k = kernels(backend), threads = getThreads();
+    for (const dtype of ["float64", "float32"] as const) {
+      // The workload's shapes: a minibatch of 200 rows of 3072, H 50.
+      const X = random(rng, 300, 3072, dtype), W = random(rng, 50, 3072, dtype);
+      const dh = random(rng, 200, 50, dtype), rows = rng.choice(300, 200);
+      const run = () => {
+        const batch = Matrix.zeros(200, 3072, dtype);
+        k.gatherRows(X, rows, batch);
+        const h = Matrix.zeros(200, 50, dtype),
+          hRows = Matrix.zeros(200, 50, dtype);
+        k.matmulABt(batch, W, h);
+        k.matmulABt(X, W, hRows, rows);
+        const dW = Matrix.zeros(50, 3072, dtype),
+          dWRows = Matrix.zeros(50, 3072, dtype);
+        k.matmulAtB(dh, batch, dW);
+        k.matmulAtB(dh, X, dWRows, rows);
+        const back = Matrix.zeros(200, 3072, dtype);
+        k.matmulAB(dh, W, back);
+        return [batch, h, hRows, dW, dWRows, back].map((m) => [...m.data]);
+      };
+      setThreads(1);
+      const alone = run();
+      setThreads(2);
+      const before = helperJobCount();
+      // Helpers start on the first split call and join once ready.
+      for (let tries = 0; helperJobCount() - before < 6; tries++) {
+        if (tries > 2000) assert.fail(`${backend}: helpers never ran a job`);
+        const shared = run();
+        alone.forEach((want, i) =>
+          assert.deepEqual(shared[i], want, `${dtype} result ${i}`)
+        );
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    setThreads(threads);
+  });
+}
