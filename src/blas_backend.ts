@@ -50,27 +50,26 @@ const SGEMM_PARAMS = GEMM_PARAMS.map((p) =>
   p === "f64" ? "f32" : p
 ) as unknown as typeof GEMM_PARAMS;
 
-/** The products by address, for slices that start inside an array. */
-const GEMM_BY_ADDRESS = {
+const DAXPY_PARAMS = ["i32", "f64", "buffer", "i32", "buffer", "i32"] as const;
+const SAXPY_PARAMS = ["i32", "f32", "buffer", "i32", "buffer", "i32"] as const;
+
+/** What the helper threads call, by address: slices start inside arrays. */
+const BY_ADDRESS = {
   cblas_dgemm: { parameters: byAddress(GEMM_PARAMS), result: "void" },
   cblas_sgemm: { parameters: byAddress(SGEMM_PARAMS), result: "void" },
+  cblas_daxpy: { parameters: byAddress(DAXPY_PARAMS), result: "void" },
+  cblas_saxpy: { parameters: byAddress(SAXPY_PARAMS), result: "void" },
 } as const;
 
-function byAddress(params: typeof GEMM_PARAMS): Deno.NativeType[] {
+function byAddress(params: readonly Deno.NativeType[]): Deno.NativeType[] {
   return params.map((p) => p === "buffer" ? "pointer" : p);
 }
 
 const SYMBOLS = {
   cblas_dgemm: { parameters: GEMM_PARAMS, result: "void" },
   cblas_sgemm: { parameters: SGEMM_PARAMS, result: "void" },
-  cblas_daxpy: {
-    parameters: ["i32", "f64", "buffer", "i32", "buffer", "i32"],
-    result: "void",
-  },
-  cblas_saxpy: {
-    parameters: ["i32", "f32", "buffer", "i32", "buffer", "i32"],
-    result: "void",
-  },
+  cblas_daxpy: { parameters: DAXPY_PARAMS, result: "void" },
+  cblas_saxpy: { parameters: SAXPY_PARAMS, result: "void" },
   cblas_ddot: {
     parameters: ["i32", "buffer", "i32", "buffer", "i32"],
     result: "f64",
@@ -187,7 +186,7 @@ function open(paths: string[]): Backend | string {
 }
 
 /** Job codes, the first number of a helper job (literals in blasSetup). */
-const GATHER = 0, GEMM = 1;
+const GATHER = 0, GEMM = 1, AXPY = 2;
 
 /** Products worth splitting: below this many multiply-adds, one thread. */
 const MIN_SPLIT_WORK = 1 << 18;
@@ -196,7 +195,7 @@ const MIN_SPLIT_COPY = 1 << 16;
 
 interface BlasInit {
   path: string;
-  symbols: typeof GEMM_BY_ADDRESS;
+  symbols: typeof BY_ADDRESS;
 }
 
 /**
@@ -205,10 +204,12 @@ interface BlasInit {
  * - `[GATHER, bytes per value, src, src values, dst, rows, r0, r1, cols]`
  *   copies rows `rows[r0..r1)` of src to rows `r0..r1` of dst;
  * - `[GEMM, is f64, transA, transB, m, n, k, A, lda, B, ldb, C, ldc]`
- *   is a row-major `C = op(A) op(B)`.
+ *   is a row-major `C = op(A) op(B)`;
+ * - `[AXPY, is f64, n, alpha, x, y]` is `y[0..n) += alpha x[0..n)`.
  */
 const blasSetup: HelperSetup<BlasInit> = ({ path, symbols }) => {
-  const { cblas_dgemm, cblas_sgemm } = Deno.dlopen(path, symbols).symbols;
+  const { cblas_dgemm, cblas_sgemm, cblas_daxpy, cblas_saxpy } =
+    Deno.dlopen(path, symbols).symbols;
   const ptr = (address: number) => Deno.UnsafePointer.create(BigInt(address));
   // Views of the memory the jobs name, made once per buffer.
   const views = new Map<string, Float64Array | Float32Array>();
@@ -237,6 +238,9 @@ const blasSetup: HelperSetup<BlasInit> = ({ path, symbols }) => {
       for (let i = r0; i < r1; i++) {
         to.set(from.subarray(rows[i] * cols, rows[i] * cols + cols), i * cols);
       }
+    } else if (a[0] === 2) { // AXPY
+      const [, f64, n, alpha, x, y] = a;
+      (f64 ? cblas_daxpy : cblas_saxpy)(n, alpha, ptr(x), 1, ptr(y), 1);
     } else { // GEMM, row-major (101), alpha 1, beta 0
       const [, f64, tA, tB, m, n, k, A, lda, B, ldb, C, ldc] = a;
       (f64 ? cblas_dgemm : cblas_sgemm)(
@@ -284,7 +288,7 @@ function blasBackend(lib: Library, path: string): Backend {
   const scratch = new Scratch();
   const pool = new HelperThreads(
     blasSetup,
-    () => ({ path, symbols: GEMM_BY_ADDRESS }),
+    () => ({ path, symbols: BY_ADDRESS }),
   );
   let threads = defaultThreads();
   let ownThreads = false;
@@ -460,11 +464,27 @@ function blasBackend(lib: Library, path: string): Backend {
     // The long elementwise loops of training (weights and gradients of
     // 153,600 values): several times faster than JavaScript's in float32.
     axpy(alpha: number, x: FloatArray, y: FloatArray) {
-      if (x instanceof Float64Array) {
-        lib.symbols.cblas_daxpy(x.length, alpha, x, 1, y, 1);
-      } else {
-        lib.symbols.cblas_saxpy(x.length, alpha, x, 1, y, 1);
+      const n = x.length, count = parts(n, MIN_SPLIT_COPY);
+      if (count === 1) {
+        if (x instanceof Float64Array) {
+          lib.symbols.cblas_daxpy(n, alpha, x, 1, y, 1);
+        } else {
+          lib.symbols.cblas_saxpy(n, alpha, x, 1, y, 1);
+        }
+        return;
       }
+      // Elementwise, so a split changes no value.
+      const S = x.BYTES_PER_ELEMENT, X = address(x), Y = address(y);
+      pool.run(
+        slices(n, count, 16).map(([i0, i1]) => [
+          AXPY,
+          S === 8 ? 1 : 0,
+          i1 - i0,
+          alpha,
+          X + i0 * S,
+          Y + i0 * S,
+        ]),
+      );
     },
     sumSquares(x: FloatArray) {
       return x instanceof Float64Array

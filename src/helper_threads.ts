@@ -56,6 +56,8 @@ const PROTOCOL = {
   maxMessage: 2048,
   /** How long a helper polls for its next slice before it sleeps. */
   spinMs: 0.2,
+  /** How long the caller polls for a helper's slice to end before it sleeps. */
+  joinSpinMs: 1,
   /** How long it sleeps without work before it stops. */
   idleMs: 200,
 };
@@ -286,10 +288,12 @@ export class HelperThreads<I> {
   }
 
   #join(h: Helper): void {
-    let spins = 0;
+    // Poll (a slice ends about when ours does; waking from a sleep costs
+    // tens of microseconds), then sleep where this thread may (not on a
+    // browser's main thread).
+    const until = performance.now() + PROTOCOL.joinSpinMs;
     while (Atomics.load(h.state, 0) === PROTOCOL.busy) {
-      // Poll briefly, then sleep where this thread may (not a browser's main).
-      if (++spins > 1000 && canWait) {
+      if (canWait && performance.now() > until) {
         try {
           Atomics.wait(h.state, 0, PROTOCOL.busy, 10);
         } catch {

@@ -371,7 +371,9 @@ for (const backend of availableBackends().filter((b) => b !== "typescript")) {
         k.matmulAtB(dh, X, dWRows, rows);
         const back = Matrix.zeros(200, 3072, dtype);
         k.matmulAB(dh, W, back);
-        return [batch, h, hRows, dW, dWRows, back].map((m) => [...m.data]);
+        const y = dW.clone();
+        k.axpy(-0.5, W.data, y.data);
+        return [batch, h, hRows, dW, dWRows, back, y].map((m) => [...m.data]);
       };
       setThreads(1);
       const alone = run();
