@@ -183,6 +183,7 @@ export class HelperThreads<I> {
   readonly #init: () => I;
   #initValue: { value: I } | undefined;
   #local: JobRunner | undefined;
+  readonly #localArgs = new Float64Array(PROTOCOL.maxArgs);
   #url: string | undefined;
   #helpers: Helper[] = [];
   #threads = 1;
@@ -271,11 +272,10 @@ export class HelperThreads<I> {
         mine.push(jobs[j]);
       }
     }
-    const args = new Float64Array(PROTOCOL.maxArgs);
     try {
       for (const job of mine) {
-        args.set(job);
-        this.#local(args);
+        this.#localArgs.set(job);
+        this.#local(this.#localArgs);
       }
     } finally {
       for (const h of sent) this.#join(h);

@@ -182,6 +182,33 @@ function module(): WasmProducts {
   return products;
 }
 
+/**
+ * `out = A · B` for A n x k at address `pa` and row p of B at address
+ * `load(bRows + 4p)`, split by rows of A.
+ */
+function productAB(
+  w: WasmProducts,
+  f64: boolean,
+  pa: number,
+  n: number,
+  k: number,
+  bRows: number,
+  m: number,
+  out: FloatArray,
+): void {
+  const S = f64 ? 8 : 4;
+  const po = w.alloc(n * m * S);
+  w.split(f64 ? OPS.ab64 : OPS.ab32, n, k * m, (r0, r1) => [
+    pa + r0 * k * S,
+    r1 - r0,
+    k,
+    bRows,
+    m,
+    po + r0 * m * S,
+  ]);
+  w.get(po, out);
+}
+
 // The WebAssembly backend: f64x2 / f32x4 SIMD, 4 x 2 register tiles.
 const wasmBackend: Backend = {
   name: "wasm",
@@ -209,18 +236,8 @@ const wasmBackend: Backend = {
     const w = module(), f64 = a.data instanceof Float64Array;
     const S = f64 ? 8 : 4, n = a.rows, k = a.cols, m = b.cols;
     const pa = w.put(a.data);
-    const pb = w.put(b.data);
-    const rows = w.rowTable(k, pb, m * S);
-    const po = w.alloc(n * m * S);
-    w.split(f64 ? OPS.ab64 : OPS.ab32, n, k * m, (r0, r1) => [
-      pa + r0 * k * S,
-      r1 - r0,
-      k,
-      rows,
-      m,
-      po + r0 * m * S,
-    ]);
-    w.get(po, out.data);
+    const rows = w.rowTable(k, w.put(b.data), m * S);
+    productAB(w, f64, pa, n, k, rows, m, out.data);
   },
 
   matmulAtB(a: M, b: M, out: M, bRows?: Int32Array) {
@@ -230,17 +247,7 @@ const wasmBackend: Backend = {
     const at = w.alloc(n * k * S);
     (f64 ? w.exports.transpose64 : w.exports.transpose32)(pa, k, n, at);
     const pb = bRows ? w.put(b.data, bRows, m) : w.put(b.data);
-    const rows = w.rowTable(k, pb, m * S);
-    const po = w.alloc(n * m * S);
-    w.split(f64 ? OPS.ab64 : OPS.ab32, n, k * m, (r0, r1) => [
-      at + r0 * k * S,
-      r1 - r0,
-      k,
-      rows,
-      m,
-      po + r0 * m * S,
-    ]);
-    w.get(po, out.data);
+    productAB(w, f64, at, n, k, w.rowTable(k, pb, m * S), m, out.data);
   },
 
   setThreads(threads: number) {
