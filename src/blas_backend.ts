@@ -331,10 +331,10 @@ function blasBackend(lib: Library, path: string): Backend {
     const count = parts(n * m * k, MIN_SPLIT_WORK);
     if (count === 1) {
       // Whole arrays: the plain call, cheapest for the many small products.
-      const gemm = out instanceof Float64Array
+      const call = out instanceof Float64Array
         ? lib.symbols.cblas_dgemm
         : lib.symbols.cblas_sgemm;
-      gemm(ROW_MAJOR, tA, tB, n, m, k, 1, a, lda, b, ldb, 0, out, m);
+      call(ROW_MAJOR, tA, tB, n, m, k, 1, a, lda, b, ldb, 0, out, m);
       return;
     }
     const S = a.BYTES_PER_ELEMENT, f64 = S === 8 ? 1 : 0;
@@ -387,15 +387,15 @@ function blasBackend(lib: Library, path: string): Backend {
       return out;
     }
     const S = src.BYTES_PER_ELEMENT;
-    const at = [address(src), src.length, address(out), address(rows)];
+    const from = address(src), to = address(out), at = address(rows);
     pool.run(
       slices(rows.length, count).map(([r0, r1]) => [
         GATHER,
         S,
-        at[0],
-        at[1],
-        at[2],
-        at[3],
+        from,
+        src.length,
+        to,
+        at,
         r0,
         r1,
         cols,
