@@ -19,6 +19,8 @@ import {
   defaultThreads,
   type HelperSetup,
   HelperThreads,
+  MIN_SLICE_WORK,
+  sliceCount,
   slices,
 } from "./helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "./matrix.ts";
@@ -188,10 +190,8 @@ function open(paths: string[]): Backend | string {
 /** Job codes, the first number of a helper job (literals in blasSetup). */
 const GATHER = 0, GEMM = 1, AXPY = 2;
 
-/** Products worth splitting: below this many multiply-adds, one thread. */
-const MIN_SPLIT_WORK = 1 << 18;
-/** Copies worth splitting: below this many values, one thread. */
-const MIN_SPLIT_COPY = 1 << 16;
+/** Values a slice of a copy or `axpy` keeps at least. */
+const MIN_SLICE_VALUES = 1 << 16;
 
 interface BlasInit {
   path: string;
@@ -299,7 +299,7 @@ function blasBackend(lib: Library, path: string): Backend {
       ownThreads = true;
       lib.symbols.openblas_set_num_threads?.(threads);
     }
-    return Math.min(ready, Math.max(1, Math.floor(work / min)));
+    return sliceCount(ready, work, min);
   };
   const setThreads = (n: number) => {
     threads = n;
@@ -328,7 +328,7 @@ function blasBackend(lib: Library, path: string): Backend {
       out.fill(0);
       return;
     }
-    const count = parts(n * m * k, MIN_SPLIT_WORK);
+    const count = parts(n * m * k, MIN_SLICE_WORK);
     if (count === 1) {
       // Whole arrays: the plain call, cheapest for the many small products.
       const call = out instanceof Float64Array
@@ -381,7 +381,7 @@ function blasBackend(lib: Library, path: string): Backend {
     cols: number,
     out: FloatArray,
   ) => {
-    const count = parts(rows.length * cols, MIN_SPLIT_COPY);
+    const count = parts(rows.length * cols, MIN_SLICE_VALUES);
     if (count === 1) {
       copyRows(src, cols, rows, out);
       return out;
@@ -464,7 +464,7 @@ function blasBackend(lib: Library, path: string): Backend {
     // The long elementwise loops of training (weights and gradients of
     // 153,600 values): several times faster than JavaScript's in float32.
     axpy(alpha: number, x: FloatArray, y: FloatArray) {
-      const n = x.length, count = parts(n, MIN_SPLIT_COPY);
+      const n = x.length, count = parts(n, MIN_SLICE_VALUES);
       if (count === 1) {
         if (x instanceof Float64Array) {
           lib.symbols.cblas_daxpy(n, alpha, x, 1, y, 1);

@@ -347,20 +347,42 @@ export class HelperThreads<I> {
 let canWait = true;
 
 /**
- * One thread per core, where the runtime says how many there are: the
- * default thread count of the backends.
+ * One thread per core, where the runtime says how many there are, and at
+ * most 8 (products of a minibatch gain nothing from more): the default
+ * thread count of the backends.
  *
  * @example
  * ```ts
  * import { defaultThreads } from "./helper_threads.ts";
  * import assert from "node:assert/strict";
  *
- * assert.ok(defaultThreads() >= 1);
+ * assert.ok(defaultThreads() >= 1 && defaultThreads() <= 8);
  * ```
  */
 export function defaultThreads(): number {
-  return navigator.hardwareConcurrency ?? 1;
+  return Math.min(navigator.hardwareConcurrency ?? 1, 8);
 }
+
+/**
+ * How many slices to cut `work` into: one per ready thread, as long as each
+ * keeps at least `min` units (below that, handing a slice over costs more
+ * than it saves); at least one.
+ *
+ * @example
+ * ```ts
+ * import { sliceCount } from "./helper_threads.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sliceCount(2, 30_000_000, 1 << 20), 2);
+ * assert.equal(sliceCount(2, 100_000, 1 << 20), 1);
+ * ```
+ */
+export function sliceCount(ready: number, work: number, min: number): number {
+  return Math.min(ready, Math.max(1, Math.floor(work / min)));
+}
+
+/** Multiply-adds a slice of a product keeps at least (see {@linkcode sliceCount}). */
+export const MIN_SLICE_WORK = 1 << 20;
 
 /**
  * Splits `0..n` into at most `parts` contiguous slices of nearly equal

@@ -232,10 +232,10 @@ export function describeBackend(choice?: BackendChoice): string {
 
 /**
  * Sets how many threads the products may use, for every backend, now and
- * when loaded later (default: one per core). The WebAssembly and BLAS
- * backends split large products (and BLAS the minibatch copy) over this
- * many threads: the calling one and helper Workers; results do not depend
- * on the count. On a busy shared machine 1 degrades most gracefully. The
+ * when loaded later (default: one per core, at most 8). The WebAssembly
+ * and BLAS backends split large products (and BLAS the minibatch copy)
+ * over this many threads: the calling one and helper Workers; results do
+ * not depend on the count. On a busy shared machine 1 degrades most gracefully. The
  * TypeScript backend always runs on the calling thread.
  *
  * @example

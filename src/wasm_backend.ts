@@ -19,6 +19,8 @@ import {
   type HelperSetup,
   HelperThreads,
   type JobRunner,
+  MIN_SLICE_WORK,
+  sliceCount,
   slices,
 } from "./helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "./matrix.ts";
@@ -37,9 +39,6 @@ interface Exports {
 }
 
 const PAGE = 65536;
-
-/** Products worth splitting: below this many multiply-adds, one thread. */
-const MIN_SPLIT_WORK = 1 << 18;
 
 /** Operation codes of a product job: `[op, six arguments of the export]`. */
 const OPS = { abt64: 0, abt32: 1, ab64: 2, ab32: 3 } as const;
@@ -96,10 +95,7 @@ class WasmProducts {
     work: number,
     args: (r0: number, r1: number) => number[],
   ): void {
-    const parts = Math.min(
-      this.threads.ready(),
-      Math.max(1, Math.floor((n * work) / MIN_SPLIT_WORK)),
-    );
+    const parts = sliceCount(this.threads.ready(), n * work, MIN_SLICE_WORK);
     // Slices of whole 4-row tiles.
     this.threads.run(
       slices(n, parts, 4).map(([r0, r1]) => [op, ...args(r0, r1)]),
