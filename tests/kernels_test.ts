@@ -318,10 +318,25 @@ Deno.test("relu and its gradient mask match their definition on edge values", ()
     1e300,
     -1e300,
   ];
-  for (const dtype of ["float64", "float32"] as const) {
-    const m = Matrix.zeros(1, edge.length, dtype);
+  // NaNs JavaScript never makes: sign bit set (as x86 arithmetic makes
+  // them), or only the lowest mantissa bit set; as 32-bit words.
+  const nans = {
+    float32: [[0xffc00000], [0x7f800001], [0xff800001]],
+    float64: [[0, 0xfff80000], [1, 0x7ff00000], [1, 0xfff00000]],
+  };
+  const withNans = (dtype: DType) => {
+    const m = Matrix.zeros(1, edge.length + 3, dtype);
     m.data.set(edge);
+    const bits = new Int32Array(m.data.buffer);
+    nans[dtype].forEach((words, k) =>
+      bits.set(words, (edge.length + k) * words.length)
+    );
+    return m;
+  };
+  for (const dtype of ["float64", "float32"] as const) {
+    const m = withNans(dtype);
     const x = [...m.data];
+    assert.equal(x.filter(Number.isNaN).length, 4);
     reluInPlace(m);
     // max(x, 0) with +0 for every x <= 0; NaN stays NaN.
     x.forEach((v, i) =>
@@ -330,9 +345,8 @@ Deno.test("relu and its gradient mask match their definition on edge values", ()
         `${dtype} relu(${v}) gave ${m.data[i]}`,
       )
     );
-    const h = Matrix.zeros(1, edge.length, dtype);
-    h.data.set(edge);
-    const grad = Matrix.zeros(1, edge.length, dtype);
+    const h = withNans(dtype);
+    const grad = Matrix.zeros(1, h.cols, dtype);
     grad.data.fill(-7);
     reluBackwardInPlace(grad, h);
     // The gradient is zeroed exactly where h <= 0.
