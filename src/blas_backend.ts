@@ -11,6 +11,15 @@
  * library on its slice through raw addresses. Where helpers cannot start,
  * OpenBLAS's own threads take over.
  *
+ * Results: the slices depend only on the thread count set, so the same
+ * count gives the same bits every time. Across thread counts the copy and
+ * `axpy` are bit for bit the same, but a product may differ in its last
+ * bits: OpenBLAS picks its blocking, and with some CPU kernels (Haswell,
+ * Zen) its order of summation, by the shape of each slice. Each value
+ * still lies within the usual `gemm` rounding bound,
+ * `|Ĉ − C| ≤ γₖ |A||B|` with `γₖ = k u / (1 − k u)`, so two thread counts
+ * differ by at most twice that.
+ *
  * @module
  */
 
@@ -20,7 +29,6 @@ import {
   type HelperSetup,
   HelperThreads,
   MIN_SLICE_WORK,
-  sliceCount,
   slices,
 } from "./helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "./matrix.ts";
@@ -292,14 +300,14 @@ function blasBackend(lib: Library, path: string): Backend {
   );
   let threads = defaultThreads();
   let ownThreads = false;
-  /** Threads for `work` (≥ MIN each), falling back to OpenBLAS's own. */
+  /** Slices of `work` (≥ min each), falling back to OpenBLAS's own threads. */
   const parts = (work: number, min: number) => {
-    const ready = pool.ready();
+    const count = pool.parts(work, min);
     if (pool.unavailable && !ownThreads) {
       ownThreads = true;
       lib.symbols.openblas_set_num_threads?.(threads);
     }
-    return sliceCount(ready, work, min);
+    return count;
   };
   const setThreads = (n: number) => {
     threads = n;

@@ -7,8 +7,9 @@
  * A helper is started from source text (a Blob URL), so it needs no
  * permission to read a file. It stops itself after a short idle spell, so
  * that it never keeps a finished program alive, and is started again by
- * the next call. Until a helper is ready the caller runs its slice too:
- * slices are independent, so results never depend on who ran them.
+ * the next call. How a call is sliced depends only on the thread count
+ * set, never on which helpers are ready: until a helper is ready the
+ * caller runs its slice too, so results never depend on helpers' timing.
  *
  * @module
  */
@@ -60,6 +61,12 @@ const PROTOCOL = {
   joinSpinMs: 1,
   /** How long it sleeps without work before it stops. */
   idleMs: 200,
+  /**
+   * How many times as long as the caller's own slices the caller waits for
+   * a helper's, at the least {@linkcode HelperThreadsOptions.minWaitMs}:
+   * a helper that died or hangs fails the call instead of stalling it.
+   */
+  waitFactor: 20,
 };
 
 type Protocol = typeof PROTOCOL;
@@ -179,6 +186,7 @@ export function helperJobCount(): number {
  * ```
  */
 export class HelperThreads<I> {
+  readonly #minWaitMs: number;
   readonly #setup: HelperSetup<I>;
   readonly #init: () => I;
   #initValue: { value: I } | undefined;
@@ -193,9 +201,14 @@ export class HelperThreads<I> {
    * `setup` builds a runner on each thread from `init()` (called once, on
    * first use; its value must survive `postMessage`).
    */
-  constructor(setup: HelperSetup<I>, init: () => I) {
+  constructor(
+    setup: HelperSetup<I>,
+    init: () => I,
+    options: HelperThreadsOptions = {},
+  ) {
     this.#setup = setup;
     this.#init = init;
+    this.#minWaitMs = options.minWaitMs ?? 10_000;
   }
 
   /** Threads wanted, the caller's included (1: no helpers). */
@@ -238,10 +251,23 @@ export class HelperThreads<I> {
   }
 
   /**
+   * How many slices to cut `work` into (see {@linkcode sliceCount}): by
+   * the thread count set, not by how many helpers are ready now, so that
+   * a call's result never depends on helpers' timing. Starts missing
+   * helpers; 1 where helpers cannot run.
+   */
+  parts(work: number, min: number): number {
+    this.ready();
+    return sliceCount(this.#unavailable ? 1 : this.#threads, work, min);
+  }
+
+  /**
    * Runs `jobs[0]` on the calling thread and the others on idle helpers
    * (on the calling thread where none is idle); returns when all are done.
    *
-   * @throws {Error} when a job fails on any thread.
+   * @throws {Error} when a job fails on any thread, or a helper has not
+   * finished its job in {@linkcode HelperThreadsOptions.minWaitMs} or 20
+   * times as long as the caller's own jobs took, whichever is longer.
    */
   run(jobs: ArrayLike<number>[]): void {
     if (jobs.length === 0) return;
@@ -272,13 +298,18 @@ export class HelperThreads<I> {
         mine.push(jobs[j]);
       }
     }
+    const start = performance.now();
     try {
       for (const job of mine) {
         this.#localArgs.set(job);
         this.#local(this.#localArgs);
       }
     } finally {
-      for (const h of sent) this.#join(h);
+      const limit = Math.max(
+        this.#minWaitMs,
+        PROTOCOL.waitFactor * (performance.now() - start),
+      );
+      for (const h of sent) this.#join(h, start, limit);
     }
   }
 
@@ -287,13 +318,24 @@ export class HelperThreads<I> {
     return this.#initValue.value;
   }
 
-  #join(h: Helper): void {
+  /** Waits for `h`'s job, begun at `start`, at most `limit` ms from then. */
+  #join(h: Helper, start: number, limit: number): void {
     // Poll (a slice ends about when ours does; waking from a sleep costs
     // tens of microseconds), then sleep where this thread may (not on a
     // browser's main thread).
     const until = performance.now() + PROTOCOL.joinSpinMs;
     while (Atomics.load(h.state, 0) === PROTOCOL.busy) {
-      if (canWait && performance.now() > until) {
+      const now = performance.now();
+      if (now - start > limit) {
+        this.#drop(h);
+        throw new Error(
+          `a helper thread has not finished its job after ${
+            Math.round(now - start)
+          } ms (job ${[...h.args].slice(0, 4).join(", ")}, ...): ` +
+            "it is dropped, and the call fails rather than wait forever",
+        );
+      }
+      if (canWait && now > until) {
         try {
           Atomics.wait(h.state, 0, PROTOCOL.busy, 10);
         } catch {
@@ -301,12 +343,16 @@ export class HelperThreads<I> {
         }
       }
     }
-    if (Atomics.load(h.state, 0) === PROTOCOL.failed) this.#failed(h);
+    if (Atomics.load(h.state, 0) === PROTOCOL.failed) {
+      this.#drop(h);
+      throw new Error(`a helper thread failed: ${failure(h)}`);
+    }
   }
 
-  #failed(h: Helper): never {
-    this.#helpers.splice(this.#helpers.indexOf(h), 1);
-    throw new Error(`a helper thread failed: ${failure(h)}`);
+  /** Forgets `h`: a new helper takes its place on a later call. */
+  #drop(h: Helper): void {
+    const i = this.#helpers.indexOf(h);
+    if (i >= 0) this.#helpers.splice(i, 1);
   }
 
   #start(i: number): void {
@@ -346,6 +392,16 @@ export class HelperThreads<I> {
 
 let canWait = true;
 
+/** Options of a {@linkcode HelperThreads} pool. */
+export interface HelperThreadsOptions {
+  /**
+   * The least time, in milliseconds, the caller waits for a helper's job
+   * before the call fails (default 10 s; longer when the caller's own jobs
+   * took long).
+   */
+  minWaitMs?: number;
+}
+
 /**
  * One thread per core, where the runtime says how many there are, and at
  * most 8 (products of a minibatch gain nothing from more): the default
@@ -364,7 +420,7 @@ export function defaultThreads(): number {
 }
 
 /**
- * How many slices to cut `work` into: one per ready thread, as long as each
+ * How many slices to cut `work` into: one per thread, as long as each
  * keeps at least `min` units (below that, handing a slice over costs more
  * than it saves); at least one.
  *
@@ -377,8 +433,12 @@ export function defaultThreads(): number {
  * assert.equal(sliceCount(2, 100_000, 1 << 20), 1);
  * ```
  */
-export function sliceCount(ready: number, work: number, min: number): number {
-  return Math.min(ready, Math.max(1, Math.floor(work / min)));
+export function sliceCount(
+  threads: number,
+  work: number,
+  min: number,
+): number {
+  return Math.min(threads, Math.max(1, Math.floor(work / min)));
 }
 
 /** Multiply-adds a slice of a product keeps at least (see {@linkcode sliceCount}). */

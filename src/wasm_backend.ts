@@ -20,7 +20,6 @@ import {
   HelperThreads,
   type JobRunner,
   MIN_SLICE_WORK,
-  sliceCount,
   slices,
 } from "./helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "./matrix.ts";
@@ -86,7 +85,7 @@ class WasmProducts {
 
   /**
    * Runs export `op` on `n` output rows (`n * work` multiply-adds), split
-   * by rows over the ready threads: `args(r0, r1)` gives the export's six
+   * by rows over the threads: `args(r0, r1)` gives the export's six
    * arguments for rows `r0..r1`.
    */
   split(
@@ -95,7 +94,7 @@ class WasmProducts {
     work: number,
     args: (r0: number, r1: number) => number[],
   ): void {
-    const parts = sliceCount(this.threads.ready(), n * work, MIN_SLICE_WORK);
+    const parts = this.threads.parts(n * work, MIN_SLICE_WORK);
     // Slices of whole 4-row tiles.
     this.threads.run(
       slices(n, parts, 4).map(([r0, r1]) => [op, ...args(r0, r1)]),

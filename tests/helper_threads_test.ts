@@ -171,3 +171,28 @@ Deno.test("a program whose helpers did work still exits by itself", async () => 
   assert.equal(code, 0);
   assert.match(new TextDecoder().decode(stdout), /helper jobs [1-9]/);
 });
+
+Deno.test("a helper that does not finish fails the call within its time limit", async () => {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // Job [ms]: a helper sleeps on the flag for ms (the caller never does).
+  const pool = new HelperThreads(
+    ({ flag }: { flag: Int32Array }) => (args: Float64Array) => {
+      if ("postMessage" in globalThis) Atomics.wait(flag, 0, 0, args[0]);
+    },
+    () => ({ flag }),
+    { minWaitMs: 200 },
+  );
+  pool.setThreads(2);
+  await readyFor(pool, 2);
+  const start = Date.now();
+  assert.throws(
+    () => pool.run([[0], [60_000]]),
+    /a helper thread has not finished its job after 2\d\d ms \(job 60000, /,
+  );
+  assert.ok(Date.now() - start < 1000, "it waited past its limit");
+  // Wake the stuck helper so that it stops; the pool goes on without it.
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+  pool.run([[0], [0]]);
+  pool.setThreads(1);
+});

@@ -364,45 +364,182 @@ Deno.test("relu and its gradient mask match their definition on edge values", ()
   );
 });
 
-for (const backend of availableBackends().filter((b) => b !== "typescript")) {
-  Deno.test(`${backend} products on helper threads equal one thread's, bit for bit`, async () => {
-    const rng = new RandomState(5);
-    const k = kernels(backend), threads = getThreads();
-    for (const dtype of ["float64", "float32"] as const) {
-      // The workload's shapes: a minibatch of 200 rows of 3072, H 50.
-      const X = random(rng, 300, 3072, dtype), W = random(rng, 50, 3072, dtype);
-      const dh = random(rng, 200, 50, dtype), rows = rng.choice(300, 200);
-      const run = () => {
-        const batch = Matrix.zeros(200, 3072, dtype);
-        k.gatherRows(X, rows, batch);
-        const h = Matrix.zeros(200, 50, dtype),
-          hRows = Matrix.zeros(200, 50, dtype);
-        k.matmulABt(batch, W, h);
-        k.matmulABt(X, W, hRows, rows);
-        const dW = Matrix.zeros(50, 3072, dtype),
-          dWRows = Matrix.zeros(50, 3072, dtype);
-        k.matmulAtB(dh, batch, dW);
-        k.matmulAtB(dh, X, dWRows, rows);
-        const back = Matrix.zeros(200, 3072, dtype);
-        k.matmulAB(dh, W, back);
-        const y = dW.clone();
-        k.axpy(-0.5, W.data, y.data);
-        return [batch, h, hRows, dW, dWRows, back, y].map((m) => [...m.data]);
-      };
-      setThreads(1);
-      const alone = run();
-      setThreads(2);
-      const before = helperJobCount();
-      // Helpers start on the first split call and join once ready.
-      for (let tries = 0; helperJobCount() - before < 6; tries++) {
-        if (tries > 2000) assert.fail(`${backend}: helpers never ran a job`);
-        const shared = run();
-        alone.forEach((want, i) =>
-          assert.deepEqual(shared[i], want, `${dtype} result ${i}`)
-        );
-        await new Promise((r) => setTimeout(r, 1));
-      }
+/**
+ * Fails, fast, at the first value where `got` and `want` differ in any bit
+ * (deepEqual on arrays this long takes minutes to print its diff).
+ */
+function assertSameBits(got: FloatArray, want: FloatArray, what: string) {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < got.length; i++) {
+    if (!Object.is(got[i], want[i])) {
+      assert.fail(`${what}: value ${i} is ${got[i]}, expected ${want[i]}`);
     }
-    setThreads(threads);
+  }
+}
+
+/**
+ * Fails at the first value of `got` farther from `want` than twice the
+ * rounding bound of a product over `k` terms, 2 γₖ (|A||B|)ᵢⱼ with
+ * γₖ = k u / (1 − k u): what two summation orders may differ by.
+ */
+function assertWithinProductBound(
+  got: FloatArray,
+  want: FloatArray,
+  absProduct: Float64Array,
+  k: number,
+  what: string,
+) {
+  const u = got instanceof Float32Array ? 2 ** -24 : 2 ** -53;
+  const gamma = (k * u) / (1 - k * u);
+  for (let i = 0; i < got.length; i++) {
+    const bound = 2 * gamma * absProduct[i];
+    if (!(Math.abs(got[i] - want[i]) <= bound)) {
+      assert.fail(
+        `${what}: value ${i} is ${got[i]}, expected ${want[i]} within ${bound}`,
+      );
+    }
+  }
+}
+
+/** |A||B| in float64 for the product `op(a) op(b)` that `f` computes. */
+function absProduct(
+  f: (a: M, b: M, out: M) => void,
+  a: M,
+  b: M,
+  out: M,
+): Float64Array {
+  const abs = (m: M) => {
+    const r = Matrix.zeros(m.rows, m.cols);
+    m.data.forEach((v, i) => r.data[i] = Math.abs(v));
+    return r;
+  };
+  const r = Matrix.zeros(out.rows, out.cols);
+  f(abs(a), abs(b), r);
+  return r.data as Float64Array;
+}
+
+for (const backend of availableBackends().filter((b) => b !== "typescript")) {
+  // The workload's shapes: a minibatch of 200 rows of 3072, H 50.
+  const workload = (dtype: DType) => {
+    const rng = new RandomState(5);
+    const X = random(rng, 300, 3072, dtype), W = random(rng, 50, 3072, dtype);
+    const dh = random(rng, 200, 50, dtype), rows = rng.choice(300, 200);
+    const k = kernels(backend);
+    const batch = Matrix.zeros(200, 3072, dtype);
+    k.gatherRows(X, rows, batch);
+    const run = () => {
+      const gathered = Matrix.zeros(200, 3072, dtype);
+      k.gatherRows(X, rows, gathered);
+      const h = Matrix.zeros(200, 50, dtype),
+        hRows = Matrix.zeros(200, 50, dtype);
+      k.matmulABt(batch, W, h);
+      k.matmulABt(X, W, hRows, rows);
+      const dW = Matrix.zeros(50, 3072, dtype),
+        dWRows = Matrix.zeros(50, 3072, dtype);
+      k.matmulAtB(dh, batch, dW);
+      k.matmulAtB(dh, X, dWRows, rows);
+      const back = Matrix.zeros(200, 3072, dtype);
+      k.matmulAB(dh, W, back);
+      // On an input the same at any thread count, unlike dW.
+      const y = W.clone();
+      k.axpy(-0.37, W.data, y.data);
+      return { gathered, h, hRows, dW, dWRows, back, y };
+    };
+    return { X, W, dh, batch, run };
+  };
+
+  /** Runs `run` at 2 threads until helpers have run 6 jobs, at most 10 s. */
+  const onHelpers = async <T>(run: () => T, check: (got: T) => void) => {
+    const before = helperJobCount(), start = Date.now();
+    while (helperJobCount() - before < 6) {
+      if (Date.now() - start > 10_000) {
+        assert.fail(`${backend}: helpers ran no job in 10 s`);
+      }
+      check(run());
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+
+  Deno.test(`${backend} products at one thread count give the same bits, helpers ready or not`, async () => {
+    const threads = getThreads();
+    try {
+      for (const dtype of ["float64", "float32"] as const) {
+        const { run } = workload(dtype);
+        setThreads(1);
+        setThreads(2);
+        // Right after setThreads no helper is ready: the caller runs
+        // every slice itself, cut as helpers would run them.
+        const first = run();
+        await onHelpers(run, (got) => {
+          for (const [name, m] of Object.entries(got)) {
+            assertSameBits(
+              m.data,
+              first[name as keyof typeof first].data,
+              `${dtype} ${name}`,
+            );
+          }
+        });
+      }
+    } finally {
+      setThreads(threads);
+    }
+  });
+
+  Deno.test(`${backend} products on helper threads agree with one thread's`, async () => {
+    const threads = getThreads();
+    try {
+      for (const dtype of ["float64", "float32"] as const) {
+        const { X, W, dh, batch, run } = workload(dtype);
+        setThreads(1);
+        const alone = run();
+        setThreads(2);
+        // |A||B| of each product, for its rounding bound.
+        const t = kernels("typescript");
+        const bounds = {
+          h: absProduct((a, b, o) => t.matmulABt(a, b, o), batch, W, alone.h),
+          dW: absProduct(
+            (a, b, o) => t.matmulAtB(a, b, o),
+            dh,
+            batch,
+            alone.dW,
+          ),
+          back: absProduct((a, b, o) => t.matmulAB(a, b, o), dh, W, alone.back),
+        };
+        const products = [
+          ["h", bounds.h, 3072],
+          ["hRows", bounds.h, 3072],
+          ["dW", bounds.dW, 200],
+          ["dWRows", bounds.dW, 200],
+          ["back", bounds.back, 50],
+        ] as const;
+        await onHelpers(run, (got) => {
+          // Copies and elementwise updates: the same bits at any count.
+          assertSameBits(
+            got.gathered.data,
+            alone.gathered.data,
+            `${dtype} copy`,
+          );
+          for (const [name, abs, k] of products) {
+            const what = `${dtype} ${name}`;
+            if (backend === "blas") {
+              // OpenBLAS may sum in another order for another slice shape.
+              assertWithinProductBound(
+                got[name].data,
+                alone[name].data,
+                abs,
+                k,
+                what,
+              );
+            } else {
+              // Our own kernel: a row's values never depend on the split.
+              assertSameBits(got[name].data, alone[name].data, what);
+            }
+          }
+          assertSameBits(got.y.data, alone.y.data, `${dtype} axpy`);
+        });
+      }
+    } finally {
+      setThreads(threads);
+    }
   });
 }
