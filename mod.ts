@@ -5,19 +5,19 @@
  * @module
  */
 
-export * from "./src/matrix.ts";
-export * from "./src/kernels.ts";
-export * from "./src/random.ts";
-export * from "./src/losses.ts";
-export * from "./src/network.ts";
-export * from "./src/trainer.ts";
-export * from "./src/gradient_check.ts";
-export * from "./src/display.ts";
-export * from "./src/visualize.ts";
-export * from "./src/charts.ts";
-export * from "./src/search.ts";
-export * from "./src/cifar10.ts";
-export * from "./src/progress.ts";
-export * from "./src/python_format.ts";
-export * from "./src/workbook.ts";
-export * from "./src/workbook_reference.ts";
+export * from "./src/core/matrix.ts";
+export * from "./src/kernels/kernels.ts";
+export * from "./src/core/random.ts";
+export * from "./src/nn/losses.ts";
+export * from "./src/nn/network.ts";
+export * from "./src/nn/trainer.ts";
+export * from "./src/nn/gradient_check.ts";
+export * from "./src/plot/display.ts";
+export * from "./src/plot/visualize.ts";
+export * from "./src/plot/charts.ts";
+export * from "./src/search/search.ts";
+export * from "./src/cifar10/load.ts";
+export * from "./src/plot/progress.ts";
+export * from "./src/workbook/python_format.ts";
+export * from "./src/workbook/workbook.ts";
+export * from "./src/workbook/reference.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { downloadCifar10, loadCifar10 } from "../src/cifar10.ts";
+import { downloadCifar10, loadCifar10 } from "../src/cifar10/load.ts";
 import {
   EXPECTED,
   fixtureLabel,

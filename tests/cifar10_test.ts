@@ -4,8 +4,8 @@ import {
   exportCifar10Binary,
   getCifar10Data,
   loadCifar10,
-} from "../src/cifar10.ts";
-import type { Matrix } from "../src/matrix.ts";
+} from "../src/cifar10/load.ts";
+import type { Matrix } from "../src/core/matrix.ts";
 import {
   copyFixtureFolder,
   EXPECTED,

@@ -3,7 +3,7 @@ import {
   helperJobCount,
   HelperThreads,
   slices,
-} from "../src/helper_threads.ts";
+} from "../src/kernels/_helper_threads.ts";
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -149,7 +149,7 @@ Deno.test("a program whose helpers did work still exits by itself", async () => 
     import.meta.url,
   )}";
     import { helperJobCount } from "${new URL(
-    "../src/helper_threads.ts",
+    "../src/kernels/_helper_threads.ts",
     import.meta.url,
   )}";
     setThreads(2);

@@ -13,8 +13,8 @@ import {
   setBackend,
   setThreads,
 } from "../mod.ts";
-import { helperJobCount } from "../src/helper_threads.ts";
-import type { FloatArray } from "../src/matrix.ts";
+import { helperJobCount } from "../src/kernels/_helper_threads.ts";
+import type { FloatArray } from "../src/core/matrix.ts";
 
 type M = Matrix<FloatArray>;
 

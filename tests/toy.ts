@@ -1,4 +1,4 @@
-// The workbook's toy problem for tests, from src/workbook.ts's steps.
+// The workbook's toy problem for tests, from src/workbook/'s steps.
 import {
   initToyData as toyData,
   type Matrix,

@@ -1,6 +1,6 @@
 /**
  * `deno task workbook`: runs every step of the workbook in order from a
- * terminal (the same src/workbook.ts steps the notebook calls), prints the
+ * terminal (the same src/workbook/ steps the notebook calls), prints the
  * workbook's lines, and writes the charts, the weight pictures and
  * `report.md` (every reference number next to ours) to `out/`.
  *
