@@ -11,7 +11,7 @@
  * @module
  */
 
-import { exportCifar10Binary } from "../src/cifar10/load.ts";
+import { exportCifar10Binary } from "../src/cifar10/mod.ts";
 import { pathKind } from "../src/cifar10/_path_kind.ts";
 
 const BIN = "data/cifar-10-batches-bin";

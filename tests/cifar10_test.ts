@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  CIFAR10_CLASSES,
-  exportCifar10Binary,
-  getCifar10Data,
-  loadCifar10,
-} from "../src/cifar10/load.ts";
+import { CIFAR10_CLASSES, getCifar10Data, loadCifar10 } from "../mod.ts";
+import { exportCifar10Binary } from "../src/cifar10/mod.ts";
 import type { Matrix } from "../src/core/matrix.ts";
 import {
   copyFixtureFolder,

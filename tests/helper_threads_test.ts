@@ -144,8 +144,12 @@ Deno.test("helpers that cannot set up leave the caller to run alone", async () =
 Deno.test("a program whose helpers did work still exits by itself", async () => {
   // Products on helper threads until they have run some, then the end.
   const script = `
-    import { kernels, Matrix, setThreads } from "${new URL(
+    import { Matrix, setThreads } from "${new URL(
     "../mod.ts",
+    import.meta.url,
+  )}";
+    import { kernels } from "${new URL(
+    "../src/kernels/mod.ts",
     import.meta.url,
   )}";
     import { helperJobCount } from "${new URL(

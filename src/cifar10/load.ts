@@ -23,21 +23,6 @@ import {
 import { Matrix } from "../core/matrix.ts";
 import { pathKind } from "./_path_kind.ts";
 
-export {
-  CIFAR10_BATCHES,
-  CIFAR10_CLASSES,
-  CIFAR10_OFFICIAL,
-  type Cifar10BatchName,
-  type Cifar10Expected,
-} from "./batch.ts";
-export { type Cifar10DownloadOptions, downloadCifar10 } from "./download.ts";
-export type { BatchFormat } from "./_folder.ts";
-export type {
-  BatchSource,
-  Cifar10Source,
-  Cifar10SourceOptions,
-} from "./source.ts";
-
 const PIXELS = IMAGE_BYTES / 3;
 
 /** CIFAR-10 as the workbook's `load_CIFAR10` returns it. */
@@ -229,7 +214,7 @@ export async function getCifar10Data(
  *
  * @example From the Python fixtures to binary
  * ```ts
- * import { exportCifar10Binary } from "@twolayer/net";
+ * import { exportCifar10Binary } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
  * const fixtures = new URL("../../tests/fixtures/cifar10/", import.meta.url);

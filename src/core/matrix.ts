@@ -176,7 +176,7 @@ const converted = new WeakMap<Matrix<FloatArray>, Matrix<FloatArray>>();
  *
  * @example
  * ```ts
- * import { asDType, Matrix } from "@twolayer/net";
+ * import { asDType, Matrix } from "./matrix.ts";
  * import assert from "node:assert/strict";
  *
  * const m = Matrix.fromRows([[0.1, 2]]);
@@ -226,7 +226,7 @@ export function assertShape(
  *
  * @example
  * ```ts
- * import { copyRows } from "@twolayer/net";
+ * import { copyRows } from "./matrix.ts";
  * import assert from "node:assert/strict";
  *
  * const dst = new Float64Array(4);

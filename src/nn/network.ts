@@ -5,13 +5,13 @@
  * @module
  */
 
+import { firstNonFinite } from "../kernels/elementwise.ts";
 import {
   type BackendChoice,
-  firstNonFinite,
   type Kernels,
   kernels,
-} from "../kernels/kernels.ts";
-import { checkLabels, type Labels, LOSSES } from "./losses.ts";
+} from "../kernels/select.ts";
+import { type Labels, LOSSES } from "./losses.ts";
 import {
   allocate,
   asDType,
@@ -21,25 +21,12 @@ import {
   Matrix,
 } from "../core/matrix.ts";
 import { random, type RandomState } from "../core/random.ts";
+import { argmaxRows } from "./metrics.ts";
+import type { Params } from "./params.ts";
 import { trainNetwork, type TrainOptions, type TrainStats } from "./trainer.ts";
 
 /** Name of a data loss the network can use. */
 export type LossName = "mse" | "softmax";
-
-/** The network's weights and biases, named as in the workbook. */
-export interface Params<A extends FloatArray = FloatArray> {
-  /** First-layer weights, H x D. */
-  W1: Matrix<A>;
-  /** First-layer biases, H values. */
-  b1: A;
-  /** Second-layer weights, C x H. */
-  W2: Matrix<A>;
-  /** Second-layer biases, C values. */
-  b2: A;
-}
-
-/** Names of the parameters, in the order the workbook's dict lists them. */
-export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
 
 /** Options for {@linkcode TwoLayerNet}. */
 export interface TwoLayerNetOptions {
@@ -349,26 +336,6 @@ export function assertFinite(
       );
     }
   }
-}
-
-/** Index of the largest value in each row (first one on ties, like numpy). */
-export function argmaxRows(m: Matrix<FloatArray>): Int32Array {
-  const out = new Int32Array(m.rows);
-  const D = m.data, c = m.cols;
-  for (let i = 0; i < m.rows; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (D[i * c + j] > D[i * c + best]) best = j;
-    out[i] = best;
-  }
-  return out;
-}
-
-/** Fraction of predictions equal to the labels (numpy's `(a == b).mean()`). */
-export function accuracy(predicted: Int32Array, y: Labels): number {
-  checkLabels(y, predicted.length, Infinity);
-  let hits = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[i]) hits++;
-  return hits / predicted.length;
 }
 
 function zeroParams(dtype: DType, d: number, h: number, c: number): Params {

@@ -8,7 +8,8 @@
 
 import { checkLabels, type Labels } from "./losses.ts";
 import type { FloatArray, Matrix } from "../core/matrix.ts";
-import { accuracy, PARAM_NAMES, type TwoLayerNet } from "./network.ts";
+import { accuracy } from "./metrics.ts";
+import { PARAM_NAMES, type Trainable } from "./params.ts";
 import { random, type RandomState } from "../core/random.ts";
 
 /** Where training stands, passed to {@linkcode TrainOptions.onProgress}. */
@@ -88,7 +89,7 @@ export interface TrainStats {
  * ```
  */
 export function trainNetwork(
-  net: TwoLayerNet,
+  net: Trainable,
   X: Matrix<FloatArray>,
   y: Labels,
   XVal: Matrix<FloatArray>,

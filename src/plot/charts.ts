@@ -9,7 +9,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import { Figure } from "./display.ts";
-import type { SearchRow } from "../search/search.ts";
+import type { SearchRow } from "../search/setting.ts";
 
 /** The loss history of a training run (`TrainStats` fits). */
 export interface LossHistory {
@@ -68,7 +68,7 @@ const PALETTE = [
  *
  * @example One line with labelled axes
  * ```ts
- * import { lossChart } from "@twolayer/net";
+ * import { lossChart } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const figure = lossChart({ lossHistory: [2.3, 1.9, 1.7, 1.6] });
@@ -96,7 +96,7 @@ export function lossChart(stats: LossHistory): Figure {
  *
  * @example Two lines
  * ```ts
- * import { accuracyChart } from "@twolayer/net";
+ * import { accuracyChart } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const figure = accuracyChart({
@@ -150,7 +150,7 @@ export function accuracyChart(stats: AccuracyHistory): Figure {
  *
  * @example Three settings
  * ```ts
- * import { searchChart } from "@twolayer/net";
+ * import { searchChart } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const figure = searchChart([
@@ -231,7 +231,7 @@ export function searchChart(
  *
  * @example Two splits of three classes
  * ```ts
- * import { classCountsChart } from "@twolayer/net";
+ * import { classCountsChart } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const figure = classCountsChart(

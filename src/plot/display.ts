@@ -42,7 +42,7 @@ export interface RasterImage {
  *
  * @example A 2 x 1 RGB image
  * ```ts
- * import { imageToPng } from "@twolayer/net";
+ * import { imageToPng } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const data = new Uint8ClampedArray([255, 0, 0, 0, 0, 255]);
@@ -90,7 +90,7 @@ function checkImage(image: RasterImage): void {
  *
  * @example Display bundle and PNG bytes
  * ```ts
- * import { jupyterDisplay, Picture } from "@twolayer/net";
+ * import { jupyterDisplay, Picture } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const picture = new Picture({
@@ -190,7 +190,7 @@ const STANDALONE_SVG = /^<svg\b[^>]*\sxmlns="http:\/\/www\.w3\.org\/2000\/svg"/;
  *
  * @example Display bundle
  * ```ts
- * import { Figure, jupyterDisplay } from "@twolayer/net";
+ * import { Figure, jupyterDisplay } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const figure = new Figure(

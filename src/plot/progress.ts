@@ -56,7 +56,7 @@ export interface Progress {
  *
  * @example
  * ```ts
- * import { renderProgressBar } from "@twolayer/net";
+ * import { renderProgressBar } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * assert.equal(
@@ -105,7 +105,7 @@ export function renderProgressBar(
  *
  * @example
  * ```ts
- * import { defaultProgressSink } from "@twolayer/net";
+ * import { defaultProgressSink } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const kinds = ["jupyter", "terminal", "lines"];
@@ -134,7 +134,7 @@ export function defaultProgressSink(): ProgressSink {
  *
  * @example A terminal bar written into a string
  * ```ts
- * import { progressReporter } from "@twolayer/net";
+ * import { progressReporter } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * let screen = "";
@@ -237,7 +237,7 @@ export function progressReporter(options: ProgressOptions): Progress {
  *
  * @example Ten iterations into a list of lines
  * ```ts
- * import { trainingProgress } from "@twolayer/net";
+ * import { trainingProgress } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];
@@ -280,7 +280,7 @@ export function trainingProgress(
  *
  * @example
  * ```ts
- * import { searchProgress } from "@twolayer/net";
+ * import { searchProgress } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];

@@ -142,7 +142,8 @@ const CHANNELS = 3;
  *
  * @example Four hidden units make a 2 x 2 grid of 32 x 32 tiles
  * ```ts
- * import { Matrix, netWeightsImage } from "@twolayer/net";
+ * import { Matrix } from "@twolayer/net";
+ * import { netWeightsImage } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
  *
  * const w1 = new Matrix(4, 3072);

@@ -6,15 +6,15 @@
  * @module
  */
 
-import { setThreads } from "../kernels/kernels.ts";
+import { setThreads } from "../kernels/select.ts";
 import type { FloatArray, Matrix } from "../core/matrix.ts";
-import { trainSetting } from "./search.ts";
+import { trainSetting } from "./setting.ts";
 import {
   type FromWorker,
   paramsMessage,
   type ToWorker,
   unshareMatrix,
-} from "./_pool.ts";
+} from "./_protocol.ts";
 import type { Labels } from "../nn/losses.ts";
 
 let data:

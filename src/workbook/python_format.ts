@@ -16,7 +16,7 @@ import type { FloatArray, Matrix } from "../core/matrix.ts";
  *
  * @example
  * ```ts
- * import { formatPythonFloat } from "@twolayer/net";
+ * import { formatPythonFloat } from "@twolayer/net/workbook";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatPythonFloat(1e-5), "1e-05");
@@ -52,7 +52,7 @@ export function formatPythonFloat(x: number): string {
  *
  * @example The workbook's validation class counts
  * ```ts
- * import { formatNumpyArray } from "@twolayer/net";
+ * import { formatNumpyArray } from "@twolayer/net/workbook";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatNumpyArray([87, 119, 79]), "[ 87 119  79]");
@@ -70,7 +70,8 @@ export function formatNumpyArray(values: ArrayLike<number>): string {
  *
  * @example
  * ```ts
- * import { formatNumpyMatrix, Matrix } from "@twolayer/net";
+ * import { Matrix } from "@twolayer/net";
+ * import { formatNumpyMatrix } from "@twolayer/net/workbook";
  * import assert from "node:assert/strict";
  *
  * const m = Matrix.fromRows([[-1.072602091, 0.05083871], [2, -0.1]]);
