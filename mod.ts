@@ -38,15 +38,15 @@ export {
   type BackendChoice,
   type BackendName,
   describeBackend,
-  type Kernels,
   getBackend,
   getThreads,
+  type Kernels,
   setBackend,
   setThreads,
 } from "./src/kernels/select.ts";
 export {
-  CIFAR10_CLASSES,
   type Cifar10,
+  CIFAR10_CLASSES,
   type Cifar10DataOptions,
   type Cifar10DownloadOptions,
   type Cifar10Expected,
