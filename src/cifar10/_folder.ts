@@ -48,14 +48,15 @@ const FILE_SUFFIX: Readonly<Record<BatchFormat, string>> = {
  * @example
  * ```ts
  * import { findBatchFolder } from "./_folder.ts";
+ * import { writeTinyCifar10 } from "./tiny.ts";
  * import assert from "node:assert/strict";
  *
- * import { fileURLToPath } from "node:url";
- *
- * const fixtures = new URL("../../tests/fixtures/cifar10/", import.meta.url);
- * const found = await findBatchFolder(fileURLToPath(fixtures));
+ * const dir = await Deno.makeTempDir();
+ * await writeTinyCifar10(dir);
+ * const found = await findBatchFolder(dir);
  * assert.equal(found?.format, "binary");
  * assert.match(found!.path, /cifar-10-batches-bin$/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function findBatchFolder(
@@ -106,15 +107,15 @@ export function describeFolder(folder: BatchFolder): string {
  * @example
  * ```ts
  * import { readFolderBatch } from "./_folder.ts";
+ * import { writeTinyCifar10 } from "./tiny.ts";
  * import assert from "node:assert/strict";
  *
- * import { fileURLToPath } from "node:url";
- *
- * const path = fileURLToPath(
- *   new URL("../../tests/fixtures/cifar10/cifar-10-batches-py", import.meta.url),
- * );
- * const batch = await readFolderBatch({ path, format: "python" }, "test_batch");
+ * const dir = await Deno.makeTempDir();
+ * await writeTinyCifar10(dir);
+ * const path = `${dir}/cifar-10-batches-bin`;
+ * const batch = await readFolderBatch({ path, format: "binary" }, "test_batch");
  * assert.equal(batch.length, 4 * 3073);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readFolderBatch(

@@ -19,21 +19,29 @@ const latin1 = new TextDecoder("latin1");
  *   mismatch, an entry that is not a file or folder (links are refused), or
  *   a path that would leave `dir`.
  *
- * @example
+ * @example A one-file archive, built here
  * ```ts
  * import { extractTarGz } from "./_tar_gz.ts";
  * import assert from "node:assert/strict";
  *
- * const archive = new URL(
- *   "../../tests/fixtures/cifar10/cifar-10-binary.tar.gz",
- *   import.meta.url,
- * );
+ * // A tar header (name, size in octal, regular file, checksum), the data
+ * // padded to a block, then two empty blocks; gzip-compressed.
+ * const header = new Uint8Array(512);
+ * const put = (text: string, at: number) =>
+ *   header.set(new TextEncoder().encode(text), at);
+ * put("hello.txt", 0);
+ * put("00000000005", 124);
+ * put("0", 156);
+ * put("        ", 148); // the checksum counts itself as spaces
+ * put(header.reduce((a, b) => a + b).toString(8).padStart(6, "0") + "\0", 148);
+ * const data = new Uint8Array(512);
+ * data.set(new TextEncoder().encode("hello"));
+ * const tar = new Blob([header, data, new Uint8Array(1024)]);
+ * const gzip = tar.stream().pipeThrough(new CompressionStream("gzip"));
  * const dir = await Deno.makeTempDir();
- * await extractTarGz(archive, dir);
- * const meta = await Deno.readTextFile(
- *   `${dir}/cifar-10-batches-bin/batches.meta.txt`,
- * );
- * assert.equal(meta.split("\n")[0], "airplane");
+ * await Deno.writeFile(`${dir}/hello.tar.gz`, gzip);
+ * await extractTarGz(`${dir}/hello.tar.gz`, `${dir}/out`);
+ * assert.equal(await Deno.readTextFile(`${dir}/out/hello.txt`), "hello");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -183,8 +183,21 @@ export function labelError(
   );
 }
 
-/** Lower-case hex SHA-256 of `bytes`. */
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
+/**
+ * Lower-case hex SHA-256 of `bytes`.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./batch.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   await sha256Hex(new TextEncoder().encode("abc")),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest(
     "SHA-256",
     bytes as Uint8Array<ArrayBuffer>,

@@ -54,21 +54,21 @@ export interface Cifar10 {
  * @throws {Error} naming the batch and source for a missing, truncated,
  *   oversized or corrupt batch, a label above 9, or a checksum mismatch.
  *
- * @example The test fixtures (4 images per batch)
+ * @example A tiny CIFAR-10 (4 images per batch, see `writeTinyCifar10`)
  * ```ts
  * import { loadCifar10 } from "@twolayer/net";
+ * import { writeTinyCifar10 } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
- * const dir = new URL("../../tests/fixtures/cifar10/", import.meta.url);
- * const expected = JSON.parse(
- *   await Deno.readTextFile(new URL("expected.json", dir)),
- * );
+ * const dir = await Deno.makeTempDir();
+ * const expected = await writeTinyCifar10(dir);
  * const { XTrain, yTrain, XTest } = await loadCifar10({ dir, expected });
  * assert.deepEqual(XTrain.shape, [20, 3072]);
  * assert.deepEqual(XTest.shape, [4, 3072]);
  * assert.deepEqual([...yTrain.slice(0, 4)], [0, 3, 6, 9]);
  * // Image 1, pixel 2, green: (1 * 37 + 1 * 85 + 2 * 7) % 256
  * assert.equal(XTrain.get(1, 2 * 3 + 1), 136);
+ * await Deno.remove(dir, { recursive: true });
  * // The real data: `await loadCifar10()` (50,000 + 10,000 images).
  * ```
  */
@@ -137,15 +137,14 @@ export interface Cifar10Splits {
  * @throws {RangeError} when the split sizes are not non-negative integers
  *   that fit the data (naming expected vs found).
  *
- * @example The test fixtures (20 training, 4 test images)
+ * @example A tiny CIFAR-10 (20 training, 4 test images)
  * ```ts
  * import { getCifar10Data } from "@twolayer/net";
+ * import { writeTinyCifar10 } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
- * const dir = new URL("../../tests/fixtures/cifar10/", import.meta.url);
- * const expected = JSON.parse(
- *   await Deno.readTextFile(new URL("expected.json", dir)),
- * );
+ * const dir = await Deno.makeTempDir();
+ * const expected = await writeTinyCifar10(dir);
  * const data = await getCifar10Data({
  *   dir,
  *   expected,
@@ -158,6 +157,7 @@ export interface Cifar10Splits {
  * // Red of pixel 0 in training images 0..15: (i * 37) % 256 averages 101.5.
  * assert.equal(data.meanImage[0], 101.5);
  * assert.equal(data.XTrain.get(0, 0), -101.5);
+ * await Deno.remove(dir, { recursive: true });
  * // The workbook's call: `await getCifar10Data()`.
  * ```
  */
@@ -212,25 +212,19 @@ export async function getCifar10Data(
  * @throws {Error} when `dir/cifar-10-batches-bin` already exists, or a batch
  *   fails verification (then nothing is written).
  *
- * @example From the Python fixtures to binary
+ * @example A copy of a tiny CIFAR-10
  * ```ts
- * import { exportCifar10Binary } from "@twolayer/net/cifar10";
+ * import { exportCifar10Binary, writeTinyCifar10 } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
- * const fixtures = new URL("../../tests/fixtures/cifar10/", import.meta.url);
- * const expected = JSON.parse(
- *   await Deno.readTextFile(new URL("expected.json", fixtures)),
- * );
- * const out = await Deno.makeTempDir();
- * const folder = await exportCifar10Binary(out, {
- *   dir: new URL("cifar-10-batches-py/", fixtures),
- *   expected,
- * });
- * const bin = await Deno.readFile(`${folder}/test_batch.bin`);
+ * const dir = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+ * const expected = await writeTinyCifar10(dir);
+ * const folder = await exportCifar10Binary(out, { dir, expected });
  * assert.deepEqual(
- *   bin,
- *   await Deno.readFile(new URL("cifar-10-batches-bin/test_batch.bin", fixtures)),
+ *   await Deno.readFile(`${folder}/test_batch.bin`),
+ *   await Deno.readFile(`${dir}/cifar-10-batches-bin/test_batch.bin`),
  * );
+ * await Deno.remove(dir, { recursive: true });
  * await Deno.remove(out, { recursive: true });
  * ```
  */

@@ -26,6 +26,7 @@ export {
 } from "./batch.ts";
 export { type Cifar10DownloadOptions, downloadCifar10 } from "./download.ts";
 export type { BatchFormat } from "./_folder.ts";
+export { writeTinyCifar10 } from "./tiny.ts";
 export type {
   BatchSource,
   Cifar10Source,

@@ -65,17 +65,17 @@ export interface BatchSource {
  * @throws {Error} when a named folder (option or `CIFAR10_DIR`) holds no
  *   batches, or `source: "folder"` finds none.
  *
- * @example The fixtures' Python batches
+ * @example A folder of binary batches
  * ```ts
  * import { openCifar10Source } from "./source.ts";
+ * import { writeTinyCifar10 } from "./tiny.ts";
  * import assert from "node:assert/strict";
  *
- * const dir = new URL(
- *   "../../tests/fixtures/cifar10/cifar-10-batches-py/",
- *   import.meta.url,
- * );
+ * const dir = await Deno.makeTempDir();
+ * await writeTinyCifar10(dir);
  * const source = await openCifar10Source({ dir });
- * assert.match(source.description, /cifar-10-batches-py.*Python 2 pickles/);
+ * assert.match(source.description, /cifar-10-batches-bin \(binary batches\)/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openCifar10Source(
@@ -119,15 +119,15 @@ export async function openCifar10Source(
  * @example
  * ```ts
  * import { openCifar10Source, readVerifiedBatch } from "./source.ts";
+ * import { writeTinyCifar10 } from "./tiny.ts";
  * import assert from "node:assert/strict";
  *
- * const fixtures = new URL("../../tests/fixtures/cifar10/", import.meta.url);
- * const expected = JSON.parse(
- *   await Deno.readTextFile(new URL("expected.json", fixtures)),
- * );
- * const source = await openCifar10Source({ dir: fixtures });
+ * const dir = await Deno.makeTempDir();
+ * const expected = await writeTinyCifar10(dir);
+ * const source = await openCifar10Source({ dir });
  * const batch = await readVerifiedBatch(source, "test_batch", expected);
  * assert.equal(batch.length, 4 * 3073);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readVerifiedBatch(

@@ -28,13 +28,14 @@ import type { StepOptions, TrainingStepOptions } from "./options.ts";
  * Cell "Classify CIFAR-10": the workbook's `get_CIFAR10_data()` (see
  * {@linkcode getCifar10Data}; options pass through), printing the shapes.
  *
- * @example The test fixtures instead of the real data
+ * @example A tiny CIFAR-10 instead of the real data
  * ```ts
+ * import { writeTinyCifar10 } from "@twolayer/net/cifar10";
  * import { loadData } from "@twolayer/net/workbook";
  * import assert from "node:assert/strict";
  *
- * const dir = new URL("../../tests/fixtures/cifar10/", import.meta.url);
- * const expected = JSON.parse(await Deno.readTextFile(new URL("expected.json", dir)));
+ * const dir = await Deno.makeTempDir();
+ * const expected = await writeTinyCifar10(dir);
  * const lines: string[] = [];
  * await loadData({
  *   dir, expected, numTraining: 16, numValidation: 4, numTest: 2,
@@ -44,6 +45,7 @@ import type { StepOptions, TrainingStepOptions } from "./options.ts";
  *   "Train data shape:  (16, 3072)",
  *   "Train labels shape:  (16,)",
  * ]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadData(
