@@ -1,6 +1,6 @@
 /**
  * Compiles asm/kernels.ts (AssemblyScript) to WebAssembly and writes it,
- * base64-encoded, to src/wasm/kernels_wasm.ts, so that users of the package
+ * base64-encoded, to src/kernels/_kernels_wasm.ts, so that users of the package
  * need neither the toolchain nor permission to read a .wasm file.
  *
  * Run with `deno task build:wasm`.
@@ -11,7 +11,7 @@
 import asc from "assemblyscript/asc";
 
 const SOURCE = "asm/kernels.ts";
-const TARGET = "src/wasm/kernels_wasm.ts";
+const TARGET = "src/kernels/_kernels_wasm.ts";
 
 let wasm: Uint8Array | undefined;
 const { error, stderr } = await asc.main([
@@ -56,7 +56,7 @@ await Deno.writeTextFile(
  *
  * @example
  * \`\`\`ts
- * import { kernelsWasm } from "./kernels_wasm.ts";
+ * import { kernelsWasm } from "./_kernels_wasm.ts";
  * import assert from "node:assert/strict";
  *
  * assert.ok(WebAssembly.validate(kernelsWasm));

@@ -1,6 +1,6 @@
 // AssemblyScript source of the WebAssembly matrix products (see
-// src/wasm_backend.ts). `deno task build:wasm` compiles it into
-// src/wasm/kernels_wasm.ts. Each exported product exists once per element
+// src/kernels/_wasm.ts). `deno task build:wasm` compiles it into
+// src/kernels/_kernels_wasm.ts. Each exported product exists once per element
 // type (f64: 2 lanes per v128, f32: 4), so every hot loop is monomorphic.
 //
 // All pointers are byte addresses in the imported memory. Rows of the

@@ -11,8 +11,8 @@
  * @module
  */
 
-import { exportCifar10Binary } from "../src/cifar10.ts";
-import { pathKind } from "../src/path_kind.ts";
+import { exportCifar10Binary } from "../src/cifar10/mod.ts";
+import { pathKind } from "../src/cifar10/_path_kind.ts";
 
 const BIN = "data/cifar-10-batches-bin";
 const PY = "data/cifar-10-batches-py";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { getCifar10Data, loadCifar10 } from "../src/cifar10.ts";
+import { getCifar10Data, loadCifar10 } from "../mod.ts";
 
 const [source, step] = Deno.args;
 const options = source === "npm" ? { source: "npm" as const } : { dir: source };

@@ -7,14 +7,13 @@ import {
   type BackendName,
   type DType,
   evalNumericalGradient,
-  initToyData,
   type LossName,
   PARAM_NAMES,
   relError,
   seed,
-  TOY_LABELS,
   TwoLayerNet,
 } from "../mod.ts";
+import { initToyData, TOY_LABELS } from "../src/workbook/mod.ts";
 
 const CORRECT_SCORES = [
   -1.07260209,

@@ -5,9 +5,9 @@ import {
   classCountsChart,
   lossChart,
   searchChart,
-} from "../src/charts.ts";
-import { CIFAR10_CLASSES as CLASSES } from "../src/cifar10_batch.ts";
-import { jupyterDisplay } from "../src/display.ts";
+} from "../src/plot/charts.ts";
+import { CIFAR10_CLASSES as CLASSES } from "../src/cifar10/batch.ts";
+import { jupyterDisplay } from "../src/plot/display.ts";
 
 const count = (svg: string, pattern: RegExp) => svg.match(pattern)?.length ?? 0;
 

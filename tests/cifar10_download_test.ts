@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { downloadCifar10, loadCifar10 } from "../src/cifar10.ts";
+import { loadCifar10 } from "../mod.ts";
+import { downloadCifar10 } from "../src/cifar10/mod.ts";
 import {
   EXPECTED,
   fixtureLabel,

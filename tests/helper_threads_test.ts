@@ -3,7 +3,7 @@ import {
   helperJobCount,
   HelperThreads,
   slices,
-} from "../src/helper_threads.ts";
+} from "../src/kernels/_helper_threads.ts";
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -144,12 +144,16 @@ Deno.test("helpers that cannot set up leave the caller to run alone", async () =
 Deno.test("a program whose helpers did work still exits by itself", async () => {
   // Products on helper threads until they have run some, then the end.
   const script = `
-    import { kernels, Matrix, setThreads } from "${new URL(
+    import { Matrix, setThreads } from "${new URL(
     "../mod.ts",
     import.meta.url,
   )}";
+    import { kernels } from "${new URL(
+    "../src/kernels/mod.ts",
+    import.meta.url,
+  )}";
     import { helperJobCount } from "${new URL(
-    "../src/helper_threads.ts",
+    "../src/kernels/_helper_threads.ts",
     import.meta.url,
   )}";
     setThreads(2);

@@ -2,19 +2,21 @@ import assert from "node:assert/strict";
 import {
   availableBackends,
   type DType,
-  firstNonFinite,
   getBackend,
   getThreads,
-  kernels,
   Matrix,
   RandomState,
-  reluBackwardInPlace,
-  reluInPlace,
   setBackend,
   setThreads,
 } from "../mod.ts";
-import { helperJobCount } from "../src/helper_threads.ts";
-import type { FloatArray } from "../src/matrix.ts";
+import {
+  firstNonFinite,
+  kernels,
+  reluBackwardInPlace,
+  reluInPlace,
+} from "../src/kernels/mod.ts";
+import { helperJobCount } from "../src/kernels/_helper_threads.ts";
+import type { FloatArray } from "../src/core/matrix.ts";
 
 type M = Matrix<FloatArray>;
 

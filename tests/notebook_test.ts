@@ -4,7 +4,7 @@
 // `jupyter nbconvert` and the kernel from `deno jupyter --install`; without
 // them the test is ignored locally and fails when CI is set.
 import assert from "node:assert/strict";
-import { WORKBOOK_REFERENCE } from "../mod.ts";
+import { WORKBOOK_REFERENCE } from "../src/workbook/mod.ts";
 
 const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
 /** Charts: toy loss, first-run loss and accuracy, class counts, search, softmax loss and accuracy. */

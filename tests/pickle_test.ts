@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type NumpyUint8Array, parsePickle } from "../src/pickle.ts";
+import { type NumpyUint8Array, parsePickle } from "../src/cifar10/_pickle.ts";
 import { fixtureLabel, fixturePixel, FIXTURES } from "./cifar10_fixture.ts";
 
 const latin1 = new TextDecoder("latin1");

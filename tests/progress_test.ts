@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
+import { trainNetwork } from "../mod.ts";
 import {
-  initToyData,
-  initToyModel,
   progressReporter,
   type ProgressSink,
   renderProgressBar,
   searchProgress,
   trainingProgress,
-  trainNetwork,
-} from "../mod.ts";
+} from "../src/plot/mod.ts";
+import { initToyData, initToyModel } from "../src/workbook/mod.ts";
 
 /** A clock the test moves by hand. */
 function fakeClock() {

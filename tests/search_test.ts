@@ -3,11 +3,11 @@ import {
   gridSettings,
   Matrix,
   RandomState,
-  searchChart,
   searchHyperparameters,
   type SearchProgress,
-  trainSetting,
 } from "../mod.ts";
+import { searchChart } from "../src/plot/mod.ts";
+import { trainSetting } from "../src/search/setting.ts";
 
 // Three noisy, separable classes: the class's own column is shifted by 3.
 function blobs(n: number, d: number, seed: number) {

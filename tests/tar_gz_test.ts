@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { extractTarGz } from "../src/tar_gz.ts";
+import { extractTarGz } from "../src/cifar10/_tar_gz.ts";
 
 interface Entry {
   name: string;

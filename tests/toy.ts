@@ -1,11 +1,11 @@
-// The workbook's toy problem for tests, from src/workbook.ts's steps.
+// The workbook's toy problem for tests, from src/workbook/'s steps.
+import type { Matrix } from "../mod.ts";
 import {
   initToyData as toyData,
-  type Matrix,
   TOY_LABELS as LABELS,
-} from "../mod.ts";
+} from "../src/workbook/mod.ts";
 
-export { initToyModel } from "../mod.ts";
+export { initToyModel } from "../src/workbook/mod.ts";
 
 export const TOY_LABELS = [...LABELS];
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Matrix } from "../src/matrix.ts";
-import { netWeightsImage, visualizeGrid } from "../src/visualize.ts";
+import { Matrix } from "../src/core/matrix.ts";
+import { netWeightsImage, visualizeGrid } from "../src/plot/visualize.ts";
 
 // Three 2 x 2 x 3 images: mixed signs, a shifted ramp, and tiny values.
 const STACK = {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
+import { random } from "../mod.ts";
+import { jupyterDisplay } from "../src/plot/mod.ts";
 import {
   classCounts,
   compareWithReference,
   firstCifarRun,
   gradientCheck,
-  jupyterDisplay,
   loadData,
-  random,
   SEARCH_GRIDS,
   SEARCH_SIZE_VARIABLE,
   searchSize,
@@ -19,7 +19,7 @@ import {
   toyTraining,
   tuneHyperparameters,
   WORKBOOK_REFERENCE,
-} from "../mod.ts";
+} from "../src/workbook/mod.ts";
 
 const R = WORKBOOK_REFERENCE;
 const quiet = { kind: "quiet" } as const;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { downloadCifar10, exportCifar10Binary } from "../src/cifar10.ts";
+import { downloadCifar10, exportCifar10Binary } from "../src/cifar10/mod.ts";
 
 const [command, ...rest] = Deno.args;
 if (command === "download") {

@@ -1,6 +1,6 @@
 /**
  * `deno task workbook`: runs every step of the workbook in order from a
- * terminal (the same src/workbook.ts steps the notebook calls), prints the
+ * terminal (the same src/workbook/ steps the notebook calls), prints the
  * workbook's lines, and writes the charts, the weight pictures and
  * `report.md` (every reference number next to ours) to `out/`.
  *
@@ -10,17 +10,15 @@
  * @module
  */
 
+import { getBackend } from "../mod.ts";
+import { type Figure, netWeightsImage, type Picture } from "../src/plot/mod.ts";
 import {
   classCounts,
   compareWithReference,
-  type Figure,
   firstCifarRun,
   formatPythonFloat,
-  getBackend,
   gradientCheck,
   loadData,
-  netWeightsImage,
-  type Picture,
   searchSize,
   softmaxCifarRun,
   softmaxToyLoss,
@@ -31,7 +29,7 @@ import {
   toyTraining,
   tuneHyperparameters,
   type WorkbookResults,
-} from "../mod.ts";
+} from "../src/workbook/mod.ts";
 
 const out = Deno.args[0] ?? "out";
 const started = performance.now();

@@ -1,0 +1,365 @@
+/**
+ * The workbook's two-layer fully connected network:
+ * `scores = relu(X W1ᵀ + b1) W2ᵀ + b2`, with W1 H x D and W2 C x H.
+ *
+ * @module
+ */
+
+import { firstNonFinite } from "../kernels/elementwise.ts";
+import {
+  type BackendChoice,
+  type Kernels,
+  kernels,
+} from "../kernels/select.ts";
+import { type Labels, LOSSES } from "./losses.ts";
+import {
+  allocate,
+  asDType,
+  assertShape,
+  type DType,
+  type FloatArray,
+  Matrix,
+} from "../core/matrix.ts";
+import { random, type RandomState } from "../core/random.ts";
+import { argmaxRows } from "./metrics.ts";
+import type { Params } from "./params.ts";
+import { trainNetwork, type TrainOptions, type TrainStats } from "./trainer.ts";
+
+/** Name of a data loss the network can use. */
+export type LossName = "mse" | "softmax";
+
+/** Options for {@linkcode TwoLayerNet}. */
+export interface TwoLayerNetOptions {
+  /** Scale of the normal initial weights (default 1e-4, the toy model uses 1e-1). */
+  std?: number;
+  /** Stream for the initial weights (default: the module's global `random`). */
+  rng?: RandomState;
+  /** Data loss (default `"mse"`, the workbook's; `"softmax"` is the bonus). */
+  loss?: LossName;
+  /** Element type of parameters and activations (default `"float64"`). */
+  dtype?: DType;
+  /**
+   * Backend of the matrix products (default: the module's default backend
+   * when the network is created, see `setBackend`).
+   */
+  backend?: BackendChoice;
+  /**
+   * Starting parameters to copy instead of drawing random ones (shapes must
+   * match the sizes); no random numbers are drawn then.
+   */
+  params?: Params;
+}
+
+/** Loss and gradients from {@linkcode TwoLayerNet.loss}. */
+export interface LossAndGrads {
+  /** Data loss plus `0.5 * reg * (‖W1‖² + ‖W2‖²)`. */
+  loss: number;
+  /** Gradient of `loss` for each parameter, shaped like it. */
+  grads: Params;
+}
+
+/** Activation and gradient buffers for one batch size, reused across iterations. */
+interface Workspace {
+  /** The minibatch's rows of X, for backends without a fused gather. */
+  batch?: Matrix<FloatArray>;
+  hidden: Matrix<FloatArray>;
+  scores: Matrix<FloatArray>;
+  dscores: Matrix<FloatArray>;
+  dhidden: Matrix<FloatArray>;
+}
+
+/**
+ * A two-layer network for `numClasses`-way classification.
+ *
+ * @example The workbook's toy model
+ * ```ts
+ * import { Matrix, RandomState, TwoLayerNet } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const net = new TwoLayerNet(4, 10, 3, { std: 1e-1, rng: new RandomState(0) });
+ * const X = Matrix.fromRows([[1, 2, 3, 4], [-4, -3, -2, -1]]);
+ * assert.deepEqual(net.scores(X).shape, [2, 3]);
+ * const { loss, grads } = net.loss(X, [0, 2], 0.05);
+ * assert.ok(loss > 0);
+ * assert.deepEqual(grads.W1.shape, [10, 4]);
+ * assert.equal(net.predict(X).length, 2);
+ * ```
+ */
+export class TwoLayerNet {
+  /** D: values per input row. */
+  readonly inputSize: number;
+  /** H: hidden units. */
+  readonly hiddenSize: number;
+  /** C: classes. */
+  readonly numClasses: number;
+  /** Data loss used by {@linkcode TwoLayerNet.loss} and training. */
+  readonly lossName: LossName;
+  /** Element type of the parameters. */
+  readonly dtype: DType;
+  /** Weights and biases; updated in place by training. */
+  readonly params: Params;
+  /** Gradient buffers written by each loss evaluation. */
+  readonly #grads: Params;
+  readonly #workspaces = new Map<number, Workspace>();
+  /** Kernels bound to the chosen backend. */
+  readonly #k: Kernels;
+
+  /**
+   * Initialises like the workbook: `W1 = std * randn(H, D)`, then
+   * `W2 = std * randn(C, H)`, biases zero.
+   *
+   * @throws {RangeError} when a size is not a positive integer.
+   */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    numClasses: number,
+    options: TwoLayerNetOptions = {},
+  ) {
+    for (
+      const [name, value] of [
+        ["inputSize", inputSize],
+        ["hiddenSize", hiddenSize],
+        ["numClasses", numClasses],
+      ] as const
+    ) {
+      if (!Number.isInteger(value) || value <= 0) {
+        throw new RangeError(
+          `TwoLayerNet ${name} must be a positive integer, got ${value}`,
+        );
+      }
+    }
+    const { std = 1e-4, rng = random, loss = "mse", dtype = "float64" } =
+      options;
+    if (!(loss in LOSSES)) {
+      throw new RangeError(
+        `TwoLayerNet loss must be "mse" or "softmax", got "${loss}"`,
+      );
+    }
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numClasses = numClasses;
+    this.lossName = loss;
+    this.dtype = dtype;
+    this.#k = kernels(options.backend);
+    this.params = zeroParams(dtype, inputSize, hiddenSize, numClasses);
+    this.#grads = zeroParams(dtype, inputSize, hiddenSize, numClasses);
+    if (options.params) {
+      const { W1, b1, W2, b2 } = options.params;
+      assertShape("params.W1", W1, hiddenSize, inputSize);
+      assertShape("params.W2", W2, numClasses, hiddenSize);
+      checkLength("params.b1", b1, hiddenSize);
+      checkLength("params.b2", b2, numClasses);
+      copyParams(options.params, this.params);
+    } else {
+      scaleInto(this.params.W1.data, rng.randn(hiddenSize * inputSize), std);
+      scaleInto(this.params.W2.data, rng.randn(numClasses * hiddenSize), std);
+    }
+  }
+
+  /**
+   * A deep copy (a snapshot): training the copy leaves this net unchanged,
+   * and no random numbers are drawn.
+   */
+  clone(): TwoLayerNet {
+    return new TwoLayerNet(this.inputSize, this.hiddenSize, this.numClasses, {
+      loss: this.lossName,
+      dtype: this.dtype,
+      backend: this.#k.backend,
+      params: this.params,
+    });
+  }
+
+  /**
+   * Class scores for every row of `X` (N x D), or only for rows `rows` of
+   * it, as a new matrix with a row per input row.
+   */
+  scores(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray> {
+    return this.#forward(this.input(X, rows), rows).scores.clone();
+  }
+
+  /** The highest-scoring class of every row of `X` (or of rows `rows`). */
+  predict(X: Matrix<FloatArray>, rows?: Int32Array): Int32Array {
+    return argmaxRows(this.#forward(this.input(X, rows), rows).scores);
+  }
+
+  /**
+   * Regularised loss on (X, y) and the gradient of every parameter
+   * (fresh copies, safe to keep).
+   *
+   * @throws {RangeError} on a wrong shape, a label outside 0..C-1 or a
+   *   non-finite input value.
+   */
+  loss(X: Matrix<FloatArray>, y: Labels, reg = 0): LossAndGrads {
+    const loss = this.lossAndGradients(this.input(X), y, reg);
+    const grads = zeroParams(
+      this.dtype,
+      this.inputSize,
+      this.hiddenSize,
+      this.numClasses,
+    );
+    copyParams(this.#grads, grads);
+    return { loss, grads };
+  }
+
+  /**
+   * The training step's loss: forward and backward pass on rows `rows` of
+   * `X` (all rows when omitted), leaving gradients in {@linkcode TwoLayerNet.gradients}.
+   * Unlike {@linkcode TwoLayerNet.loss} it skips input checks and copies,
+   * so the trainer allocates nothing per iteration.
+   */
+  lossAndGradients(
+    X: Matrix<FloatArray>,
+    y: Labels,
+    reg: number,
+    rows?: Int32Array,
+  ): number {
+    const { W1, W2 } = this.params;
+    const k = this.#k;
+    if (rows && !k.fusedGather) {
+      // Gather once for both products that read the batch (as numpy's X[idx]).
+      const ws = this.#workspace(rows.length);
+      ws.batch ??= Matrix.zeros(rows.length, X.cols, this.dtype);
+      k.gatherRows(X, rows, ws.batch);
+      X = ws.batch;
+      rows = undefined;
+    }
+    const ws = this.#forward(X, rows);
+    const g = this.#grads;
+    const dataLoss = LOSSES[this.lossName](ws.scores, y, ws.dscores).loss;
+    // Backward: scores = h W2ᵀ + b2, h = relu(X W1ᵀ + b1).
+    k.matmulAtB(ws.dscores, ws.hidden, g.W2);
+    k.sumColumns(ws.dscores, g.b2);
+    k.matmulAB(ws.dscores, W2, ws.dhidden);
+    k.reluBackwardInPlace(ws.dhidden, ws.hidden);
+    k.matmulAtB(ws.dhidden, X, g.W1, rows);
+    k.sumColumns(ws.dhidden, g.b1);
+    k.axpy(reg, W1.data, g.W1.data);
+    k.axpy(reg, W2.data, g.W2.data);
+    return dataLoss +
+      0.5 * reg * (k.sumSquares(W1.data) + k.sumSquares(W2.data));
+  }
+
+  /** The kernels this network runs on (its backend's). */
+  get kernels(): Kernels {
+    return this.#k;
+  }
+
+  /** Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call (reused buffers). */
+  get gradients(): Params {
+    return this.#grads;
+  }
+
+  /**
+   * Trains with minibatch SGD (see {@linkcode trainNetwork}); the workbook's
+   * `net.train(X, y, X_val, y_val, ...)`.
+   */
+  train(
+    X: Matrix<FloatArray>,
+    y: Labels,
+    XVal: Matrix<FloatArray>,
+    yVal: Labels,
+    options: TrainOptions = {},
+  ): TrainStats {
+    return trainNetwork(this, X, y, XVal, yVal, options);
+  }
+
+  #forward(X: Matrix<FloatArray>, rows: Int32Array | undefined): Workspace {
+    const { W1, b1, W2, b2 } = this.params;
+    const k = this.#k;
+    const ws = this.#workspace(rows ? rows.length : X.rows);
+    k.matmulABt(X, W1, ws.hidden, rows);
+    k.addRowVector(ws.hidden, b1);
+    k.reluInPlace(ws.hidden);
+    k.matmulABt(ws.hidden, W2, ws.scores);
+    k.addRowVector(ws.scores, b2);
+    return ws;
+  }
+
+  #workspace(n: number): Workspace {
+    let ws = this.#workspaces.get(n);
+    if (!ws) {
+      const { hiddenSize: h, numClasses: c, dtype } = this;
+      ws = {
+        hidden: Matrix.zeros(n, h, dtype),
+        scores: Matrix.zeros(n, c, dtype),
+        dscores: Matrix.zeros(n, c, dtype),
+        dhidden: Matrix.zeros(n, h, dtype),
+      };
+      // Keep at most a training batch and one evaluation set alive.
+      if (this.#workspaces.size >= 2) this.#workspaces.clear();
+      this.#workspaces.set(n, ws);
+    }
+    return ws;
+  }
+
+  /**
+   * `X` checked (shape; finite values in `rows`, or everywhere) and in the
+   * network's element type: a float64 matrix given to a float32 net is
+   * converted once and cached.
+   */
+  input(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray> {
+    assertShape("X", X, null, this.inputSize);
+    if (rows || !this.#k.allFinite(X.data)) assertFinite("X", X, rows);
+    return asDType(X, this.dtype);
+  }
+}
+
+/**
+ * Throws a `RangeError` naming the first non-finite element of `m` (of its
+ * rows `rows` only, when given) or a row index outside `m`.
+ */
+export function assertFinite(
+  what: string,
+  m: Matrix<FloatArray>,
+  rows?: Int32Array,
+): void {
+  const c = m.cols;
+  for (let k = 0; k < (rows ? rows.length : 1); k++) {
+    let from = 0, to = m.rows * c;
+    if (rows) {
+      const r = rows[k];
+      if (!(r >= 0 && r < m.rows)) {
+        throw new RangeError(
+          `row index ${r} is outside ${what}'s rows 0..${m.rows - 1}`,
+        );
+      }
+      from = r * c;
+      to = from + c;
+    }
+    const at = firstNonFinite(m.data, from, to);
+    if (at >= 0) {
+      throw new RangeError(
+        `${what} must hold finite numbers, but element (${
+          Math.floor(at / c)
+        }, ${at % c}) is ${m.data[at]}`,
+      );
+    }
+  }
+}
+
+function zeroParams(dtype: DType, d: number, h: number, c: number): Params {
+  return {
+    W1: Matrix.zeros(h, d, dtype),
+    b1: allocate(dtype, h),
+    W2: Matrix.zeros(c, h, dtype),
+    b2: allocate(dtype, c),
+  };
+}
+
+function copyParams(from: Params, to: Params): void {
+  to.W1.data.set(from.W1.data);
+  to.b1.set(from.b1);
+  to.W2.data.set(from.W2.data);
+  to.b2.set(from.b2);
+}
+
+function checkLength(what: string, v: FloatArray, n: number): void {
+  if (v.length !== n) {
+    throw new RangeError(`${what} must have ${n} values, got ${v.length}`);
+  }
+}
+
+function scaleInto(target: FloatArray, values: Float64Array, scale: number) {
+  for (let i = 0; i < values.length; i++) target[i] = scale * values[i];
+}

@@ -1,0 +1,346 @@
+/**
+ * The workbook's charts, drawn with Observable Plot as standalone SVG
+ * {@linkcode Figure}s: training loss, train/validation accuracy, search
+ * results and class counts.
+ *
+ * @module
+ */
+
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+import { Figure } from "./display.ts";
+import type { SearchRow } from "../search/setting.ts";
+
+/** The loss history of a training run (`TrainStats` fits). */
+export interface LossHistory {
+  /** Loss on each iteration's minibatch. */
+  readonly lossHistory: readonly number[];
+}
+
+/** The accuracy histories of a training run (`TrainStats` fits). */
+export interface AccuracyHistory {
+  /** Minibatch accuracy at the end of each epoch. */
+  readonly trainAccHistory: readonly number[];
+  /** Validation accuracy at the end of each epoch. */
+  readonly valAccHistory: readonly number[];
+}
+
+/**
+ * A flat row for {@linkcode searchChart}: settings and the outcome. Rows of
+ * {@linkcode searchHyperparameters} (with a nested `setting`) work too.
+ */
+export interface SearchChartRow {
+  /** Final validation accuracy of the setting. */
+  readonly valAcc: number;
+  /** Settings (learningRate, reg, ...) and other outcomes. */
+  readonly [key: string]: unknown;
+}
+
+/** Options of {@linkcode searchChart}. */
+export interface SearchChartOptions {
+  /**
+   * Keys that label each row. By default: the keys whose values are
+   * numbers, strings or booleans that differ between rows, leaving out
+   * outcomes (names ending in `Acc` or `Accuracy`, or naming a time such as
+   * `seconds`).
+   */
+  settings?: readonly string[];
+}
+
+/** Observable's categorical palette; series take colours in this order. */
+const PALETTE = [
+  "#4269d0",
+  "#efb118",
+  "#ff725c",
+  "#6cc5b0",
+  "#3ca951",
+  "#ff8ab7",
+  "#a463f2",
+  "#97bbf5",
+  "#9c6b4e",
+  "#9498a0",
+];
+
+/**
+ * Loss against iteration, as the workbook's first training plot.
+ *
+ * @throws {RangeError} when the history is empty.
+ *
+ * @example One line with labelled axes
+ * ```ts
+ * import { lossChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = lossChart({ lossHistory: [2.3, 1.9, 1.7, 1.6] });
+ * assert.equal(figure.svg.match(/aria-label="line"/g)?.length, 1);
+ * assert.ok(figure.svg.includes("Iteration") && figure.svg.includes("Loss"));
+ * ```
+ */
+export function lossChart(stats: LossHistory): Figure {
+  const losses = stats.lossHistory;
+  if (losses.length === 0) {
+    throw new RangeError("lossChart needs at least 1 loss, got 0");
+  }
+  return render({
+    x: { label: "Iteration" },
+    y: { label: "Loss", grid: true },
+    marks: [Plot.lineY(losses, { stroke: PALETTE[0] })],
+  });
+}
+
+/**
+ * Train and validation accuracy against epoch, one line with dots per
+ * split and a legend.
+ *
+ * @throws {RangeError} when both histories are empty.
+ *
+ * @example Two lines
+ * ```ts
+ * import { accuracyChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = accuracyChart({
+ *   trainAccHistory: [0.09, 0.15, 0.225],
+ *   valAccHistory: [0.1, 0.14, 0.17],
+ * });
+ * assert.equal(figure.svg.match(/aria-label="line"/g)?.length, 2);
+ * assert.ok(figure.svg.includes(">train<") && figure.svg.includes(">val<"));
+ * ```
+ */
+export function accuracyChart(stats: AccuracyHistory): Figure {
+  const series = [
+    { name: "train", values: stats.trainAccHistory },
+    { name: "val", values: stats.valAccHistory },
+  ];
+  if (series.every((s) => s.values.length === 0)) {
+    throw new RangeError(
+      "accuracyChart needs at least 1 accuracy, got 0 train and 0 val",
+    );
+  }
+  const epochs = Math.max(...series.map((s) => s.values.length));
+  return render({
+    marginTop: 30,
+    // Whole epochs only: at most one tick per epoch, never fractions.
+    x: {
+      label: "Epoch",
+      ticks: Math.min(Math.max(epochs - 1, 1), 10),
+      tickFormat: "d",
+    },
+    y: { label: "Accuracy", grid: true },
+    marks: [
+      ...series.flatMap(({ values }, i) => [
+        Plot.lineY(values, { stroke: PALETTE[i] }),
+        Plot.dot(values, {
+          x: (_, epoch) => epoch,
+          y: (d) => d,
+          fill: PALETTE[i],
+        }),
+      ]),
+      ...legend(series.map((s) => s.name)),
+    ],
+  });
+}
+
+/**
+ * Validation accuracy of each setting of a hyperparameter search, best on
+ * top, each row labelled with its settings and its accuracy.
+ *
+ * @throws {RangeError} when there are no rows, a `valAcc` is not a number,
+ *   or a named setting is missing from a row.
+ *
+ * @example Three settings
+ * ```ts
+ * import { searchChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = searchChart([
+ *   { learningRate: 1e-3, reg: 0.1, valAcc: 0.48, seconds: 20 },
+ *   { learningRate: 1e-3, reg: 0.5, valAcc: 0.46, seconds: 21 },
+ *   { learningRate: 5e-4, reg: 0.1, valAcc: 0.44, seconds: 19 },
+ * ]);
+ * assert.equal(figure.svg.match(/<circle/g)?.length, 3);
+ * assert.ok(figure.svg.includes("learningRate=0.0005 reg=0.1"));
+ * assert.ok(!figure.svg.includes("seconds"));
+ * ```
+ */
+export function searchChart(
+  rows: readonly (SearchChartRow | SearchRow)[],
+  options: SearchChartOptions = {},
+): Figure {
+  const results: SearchChartRow[] = rows.map((row) =>
+    "setting" in row && typeof row.setting === "object"
+      ? { ...row.setting, valAcc: row.valAcc }
+      : row as SearchChartRow
+  );
+  if (results.length === 0) {
+    throw new RangeError("searchChart needs at least 1 result, got 0");
+  }
+  results.forEach((row, i) => {
+    if (typeof row.valAcc !== "number") {
+      throw new RangeError(
+        `searchChart result ${i} needs a number valAcc, got ${row.valAcc}`,
+      );
+    }
+  });
+  const settings = options.settings ?? variedSettings(results);
+  const labelled = results.map((row, i) => ({
+    valAcc: row.valAcc,
+    label: settings.length === 0 ? `#${i + 1}` : settings.map((key) => {
+      if (!(key in row)) {
+        throw new RangeError(
+          `searchChart result ${i} has no setting "${key}"; it has ${
+            Object.keys(row).join(", ")
+          }`,
+        );
+      }
+      return `${key}=${row[key]}`;
+    }).join(" "),
+  })).sort((a, b) => b.valAcc - a.valAcc);
+  // Plot does not size margins to tick labels; about 6 px per character
+  // at its 10 px font.
+  const longest = Math.max(...labelled.map((row) => row.label.length));
+  return render({
+    height: 60 + 22 * labelled.length,
+    marginLeft: 16 + 6 * longest,
+    marginRight: 40,
+    x: { label: "Validation accuracy", grid: true, inset: 10 },
+    y: { label: null, domain: labelled.map((row) => row.label) },
+    marks: [
+      Plot.dot(labelled, { x: "valAcc", y: "label", fill: PALETTE[0], r: 4 }),
+      Plot.text(labelled, {
+        x: "valAcc",
+        y: "label",
+        text: (row) => row.valAcc.toFixed(3),
+        dx: 8,
+        textAnchor: "start",
+      }),
+    ],
+  });
+}
+
+/**
+ * Share of each class in each split, as grouped bars (one group per class,
+ * one bar per split) with a dashed line at the balanced share `1 / K`.
+ * Shares rather than raw counts keep a 1,000-row validation split readable
+ * beside a 49,000-row training split; each bar's tooltip gives its count.
+ *
+ * @param counts examples per class for each split, e.g. `{ train, val }`.
+ * @param classNames one name per class, in the order of the counts.
+ * @throws {RangeError} when there is no split, a split's length differs
+ *   from the number of class names, or a split has no examples.
+ *
+ * @example Two splits of three classes
+ * ```ts
+ * import { classCountsChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = classCountsChart(
+ *   { train: [30, 30, 40], val: [3, 4, 3] },
+ *   ["cat", "dog", "frog"],
+ * );
+ * assert.equal(figure.svg.match(/<rect/g)?.length, 6);
+ * assert.ok(figure.svg.includes("<title>val dog: 4</title>"));
+ * ```
+ */
+export function classCountsChart(
+  counts: Readonly<Record<string, ArrayLike<number>>>,
+  classNames: readonly string[],
+): Figure {
+  const splits = Object.keys(counts);
+  if (splits.length === 0) {
+    throw new RangeError("classCountsChart needs at least 1 split, got 0");
+  }
+  const rows = splits.flatMap((split) => {
+    const values = Array.from(counts[split]);
+    if (values.length !== classNames.length) {
+      throw new RangeError(
+        `classCountsChart split "${split}" needs ${classNames.length} counts (one per class name), got ${values.length}`,
+      );
+    }
+    const total = values.reduce((sum, value) => sum + value, 0);
+    if (!(total > 0)) {
+      throw new RangeError(
+        `classCountsChart split "${split}" needs a positive total count, got ${total}`,
+      );
+    }
+    return values.map((count, k) => ({
+      split,
+      className: classNames[k],
+      count,
+      share: count / total,
+    }));
+  });
+  return render({
+    marginTop: 30,
+    fx: { label: null, domain: classNames, padding: 0.15 },
+    x: { axis: null, domain: splits },
+    y: { label: "Share of split (%)", percent: true, grid: true },
+    color: { domain: splits, range: PALETTE },
+    marks: [
+      Plot.barY(rows, {
+        fx: "className",
+        x: "split",
+        y: "share",
+        fill: "split",
+        title: (row) => `${row.split} ${row.className}: ${row.count}`,
+      }),
+      Plot.ruleY([1 / classNames.length], { strokeDasharray: "4 3" }),
+      Plot.ruleY([0]),
+      ...legend(splits),
+    ],
+  });
+}
+
+const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
+
+/** The DOM type Plot draws into; Deno has no DOM of its own. */
+type PlotDocument = NonNullable<Plot.PlotOptions["document"]>;
+
+let dom: PlotDocument | undefined;
+
+/** Renders with a server-side DOM and returns standalone SVG. */
+function render(options: Plot.PlotOptions): Figure {
+  dom ??= (parseHTML("<html><body></body></html>") as unknown as {
+    document: PlotDocument;
+  }).document;
+  const element = Plot.plot({ ...options, document: dom });
+  // Browsers add the namespace when serialising; linkedom does not, and a
+  // file or image/svg+xml bundle without it is not an SVG document.
+  element.setAttribute("xmlns", SVG_NAMESPACE);
+  return new Figure(element.outerHTML);
+}
+
+/** A swatch and name per series, in a row in the top margin. */
+function legend(names: readonly string[]): Plot.Markish[] {
+  return names.flatMap((name, i) => {
+    const position = {
+      frameAnchor: "top-right",
+      facet: "super",
+      dy: -18,
+      dx: -70 * (names.length - 1 - i) - 50,
+    } as const;
+    return [
+      Plot.dot([name], { ...position, fill: PALETTE[i % PALETTE.length] }),
+      Plot.text([name], {
+        ...position,
+        dx: position.dx + 8,
+        text: (d) => d,
+        textAnchor: "start",
+        lineAnchor: "middle",
+      }),
+    ];
+  });
+}
+
+/** Keys of primitive values that differ between rows, less the outcomes. */
+function variedSettings(rows: readonly SearchChartRow[]): string[] {
+  const outcome = /(Acc|Accuracy)$|seconds|time|elapsed|duration/i;
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  return keys.filter((key) =>
+    !outcome.test(key) &&
+    rows.every((row) =>
+      ["number", "string", "boolean"].includes(typeof row[key])
+    ) &&
+    new Set(rows.map((row) => row[key])).size > 1
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * One point of a hyperparameter search and its unit of work: a setting,
+ * trained from its own seed into a fresh network and scored on the
+ * validation set, in this thread or in a search Worker.
+ *
+ * @module
+ */
+
+import type { Labels } from "../nn/losses.ts";
+import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
+import type { BackendChoice } from "../kernels/select.ts";
+import type { LossName } from "../nn/network.ts";
+import { TwoLayerNet } from "../nn/network.ts";
+import { accuracy } from "../nn/metrics.ts";
+import { RandomState } from "../core/random.ts";
+import type { TrainOptions, TrainProgress, TrainStats } from "../nn/trainer.ts";
+
+/** One point of the search: training options plus the network's shape and loss. */
+export interface SearchSetting
+  extends Omit<TrainOptions, "rng" | "onProgress" | "log" | "verbose"> {
+  /** Hidden units (default 50, the workbook's fixed size). */
+  hiddenSize?: number;
+  /** Data loss (default `"mse"`). */
+  loss?: LossName;
+  /** Scale of the initial weights (default 1e-4). */
+  std?: number;
+}
+
+/** Training and validation splits to search on. */
+export interface SearchData {
+  /** Training rows, N x D. */
+  XTrain: Matrix<FloatArray>;
+  /** Training labels. */
+  yTrain: Labels;
+  /** Validation rows, M x D. */
+  XVal: Matrix<FloatArray>;
+  /** Validation labels. */
+  yVal: Labels;
+}
+
+/** One row of the search table. */
+export interface SearchRow {
+  /** Position of the setting in the list searched. */
+  index: number;
+  /** The setting, with every default filled in. */
+  setting: Required<Omit<SearchSetting, "momentum">> & { momentum: number };
+  /** Seed of the setting's own stream (initial weights, then batches). */
+  seed: number;
+  /** Accuracy of the trained network on the validation set. */
+  valAcc: number;
+  /** Last loss of the training run. */
+  finalLoss: number;
+  /** Histories of the training run. */
+  stats: TrainStats;
+  /** Wall-clock seconds the setting took. */
+  seconds: number;
+}
+
+/** The defaults a setting gets, as in the workbook's first CIFAR run. */
+export const SEARCH_DEFAULTS: SearchRow["setting"] = {
+  hiddenSize: 50,
+  loss: "mse",
+  std: 1e-4,
+  learningRate: 1e-3,
+  learningRateDecay: 0.95,
+  reg: 5e-6,
+  numIters: 100,
+  batchSize: 200,
+  momentum: 0,
+};
+
+/**
+ * Every combination of the listed values (a grid), in row-major order: the
+ * last key varies fastest, like nested for-loops.
+ *
+ * @example
+ * ```ts
+ * import { gridSettings } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const grid = gridSettings({ learningRate: [1e-3, 1e-4], reg: [0.1, 0.5] });
+ * assert.deepEqual(grid, [
+ *   { learningRate: 1e-3, reg: 0.1 }, { learningRate: 1e-3, reg: 0.5 },
+ *   { learningRate: 1e-4, reg: 0.1 }, { learningRate: 1e-4, reg: 0.5 },
+ * ]);
+ * ```
+ */
+export function gridSettings(
+  grid: { [K in keyof SearchSetting]: SearchSetting[K][] },
+): SearchSetting[] {
+  let out: SearchSetting[] = [{}];
+  for (const [key, values] of Object.entries(grid)) {
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new RangeError(
+        `grid entry "${key}" needs a non-empty list of values, got ${
+          JSON.stringify(values)
+        }`,
+      );
+    }
+    out = out.flatMap((s) => values.map((v) => ({ ...s, [key]: v })));
+  }
+  return out;
+}
+
+/**
+ * Trains one setting from its seed and scores it on the validation set:
+ * the unit of work of the search, in this thread or a Worker.
+ */
+export function trainSetting(
+  data: SearchData,
+  setting: SearchSetting,
+  seed: number,
+  options: {
+    dtype?: DType;
+    backend?: BackendChoice;
+    onProgress?: (p: TrainProgress) => void;
+  } = {},
+): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
+  const full = { ...SEARCH_DEFAULTS, ...setting };
+  const { hiddenSize, loss, std, ...train } = full;
+  const started = performance.now();
+  const rng = new RandomState(seed);
+  const classes = countClasses(data);
+  const net = new TwoLayerNet(data.XTrain.cols, hiddenSize, classes, {
+    std,
+    rng,
+    loss,
+    dtype: options.dtype,
+    backend: options.backend,
+  });
+  const stats = net.train(data.XTrain, data.yTrain, data.XVal, data.yVal, {
+    ...train,
+    rng,
+    onProgress: options.onProgress,
+  });
+  const valAcc = accuracy(net.predict(data.XVal), data.yVal);
+  return {
+    row: {
+      setting: full,
+      seed,
+      valAcc,
+      finalLoss: stats.lossHistory.at(-1) ?? NaN,
+      stats,
+      seconds: (performance.now() - started) / 1000,
+    },
+    net,
+  };
+}
+
+/** Number of classes: one more than the largest label seen. */
+function countClasses({ yTrain, yVal }: SearchData): number {
+  let max = -1;
+  for (const y of [yTrain, yVal]) {
+    for (let i = 0; i < y.length; i++) if (y[i] > max) max = y[i];
+  }
+  return max + 1;
+}

@@ -1,0 +1,253 @@
+/**
+ * Checks the package's module graph, from `deno info --json`: fails on any
+ * runtime import cycle among our modules (static or dynamic imports;
+ * `import type` is erased, so it cannot form one), and on a main entry
+ * whose static graph, our modules plus every npm package reachable through
+ * static imports, exceeds {@linkcode MAIN_LIMIT}. Prints each entry's size.
+ *
+ * Run with `deno task check` (or `deno run --allow-read --allow-run
+ * tools/module_graph.ts`).
+ *
+ * @module
+ */
+
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** The most bytes the main entry's static graph may hold. */
+export const MAIN_LIMIT = 5 * 1024 * 1024;
+
+/** One module of `deno info --json`, the fields used here. */
+interface InfoModule {
+  kind: string;
+  specifier: string;
+  size?: number;
+  npmPackage?: string;
+  dependencies?: {
+    code?: { specifier: string };
+    type?: { specifier: string };
+    isDynamic?: boolean;
+  }[];
+}
+
+/** What `deno info --json` prints, the fields used here. */
+interface Info {
+  modules: InfoModule[];
+  redirects: Record<string, string>;
+  npmPackages: Record<
+    string,
+    { dependencies: string[]; localPath?: string }
+  >;
+}
+
+/** An import between two modules. */
+export interface Edge {
+  /** The importing module. */
+  from: string;
+  /** The imported module. */
+  to: string;
+  /** Whether the import survives compilation (not `import type`). */
+  runtime: boolean;
+  /** Whether it is a dynamic `import()`. */
+  dynamic: boolean;
+}
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+
+async function denoInfo(file: string): Promise<Info> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", file],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `deno info ${file} failed: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+/** Every import of every module in `info`, redirects resolved. */
+export function edgesOf(info: Info): Edge[] {
+  const target = (s: string) => info.redirects[s] ?? s;
+  return info.modules.flatMap((m) =>
+    (m.dependencies ?? []).flatMap((d) => {
+      const to = d.code?.specifier ?? d.type?.specifier;
+      return to === undefined ? [] : [{
+        from: m.specifier,
+        to: target(to),
+        runtime: d.code !== undefined,
+        dynamic: d.isDynamic === true,
+      }];
+    })
+  );
+}
+
+/**
+ * The import cycles among `nodes` (strongly connected components of more
+ * than one module, or a module importing itself), each as a list of
+ * modules.
+ *
+ * @example
+ * ```ts
+ * import { cycles } from "./module_graph.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const edges = [["a", "b"], ["b", "a"], ["b", "c"]]
+ *   .map(([from, to]) => ({ from, to, runtime: true, dynamic: false }));
+ * assert.deepEqual(cycles(edges), [["a", "b"]]);
+ * ```
+ */
+export function cycles(edges: Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges) {
+    if (!next.has(from)) next.set(from, []);
+    if (!next.has(to)) next.set(to, []);
+    next.get(from)!.push(to);
+  }
+  // Tarjan's strongly connected components.
+  const index = new Map<string, number>(), low = new Map<string, number>();
+  const stack: string[] = [], onStack = new Set<string>();
+  const found: string[][] = [];
+  let counter = 0;
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of next.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || next.get(v)!.includes(v)) {
+        found.push(component.sort());
+      }
+    }
+  };
+  for (const v of next.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+async function directoryBytes(path: string): Promise<number> {
+  let total = 0;
+  for await (const entry of Deno.readDir(path)) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory) total += await directoryBytes(child);
+    else if (entry.isFile) total += (await Deno.stat(child)).size;
+  }
+  return total;
+}
+
+/** Sizes of an entry's static graph: our modules, and npm packages. */
+async function staticSize(
+  entry: string,
+  info: Info,
+): Promise<{ own: number; npm: number; packages: string[] }> {
+  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
+  const edges = edgesOf(info).filter((e) => !e.dynamic);
+  const reached = new Set([pathToFileURL(join(ROOT, entry)).href]);
+  for (const from of reached) {
+    for (const e of edges) if (e.from === from) reached.add(e.to);
+  }
+  let own = 0;
+  const packages = new Set<string>();
+  for (const specifier of reached) {
+    const m = modules.get(specifier);
+    if (m?.kind === "esm") own += m.size ?? 0;
+    if (m?.npmPackage) packages.add(m.npmPackage);
+  }
+  for (const name of packages) {
+    for (const dep of info.npmPackages[name]?.dependencies ?? []) {
+      packages.add(dep);
+    }
+  }
+  let npm = 0;
+  for (const name of packages) {
+    const path = info.npmPackages[name]?.localPath;
+    if (path === undefined) {
+      throw new Error(
+        `npm package ${name} has no local copy: expected node_modules/ ` +
+          `(deno.json's nodeModulesDir "auto"), found none`,
+      );
+    }
+    npm += await directoryBytes(path);
+  }
+  return { own, npm, packages: [...packages].sort() };
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+async function main(): Promise<number> {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const entries: Record<string, string> = config.exports;
+  const edges: Edge[] = [];
+  const seen = new Set<string>();
+  let failed = false;
+  for (const [name, entry] of Object.entries(entries)) {
+    const info = await denoInfo(entry);
+    const { own, npm, packages } = await staticSize(entry, info);
+    const over = name === "." && own + npm > MAIN_LIMIT;
+    failed ||= over;
+    console.log(
+      `${name.padEnd(10)} ${mb(own + npm).padStart(10)} (ours ${mb(own)}, ` +
+        `npm ${mb(npm)}: ${packages.length} packages)` +
+        (over ? ` over the limit of ${mb(MAIN_LIMIT)}` : ""),
+    );
+    for (const m of info.modules) seen.add(m.specifier);
+    edges.push(...edgesOf(info));
+  }
+  // Modules no entry imports statically (the search Worker, started by URL).
+  for await (const file of sourceFiles(join(ROOT, "src"))) {
+    if (seen.has(pathToFileURL(file).href)) continue;
+    const info = await denoInfo(file);
+    for (const m of info.modules) seen.add(m.specifier);
+    edges.push(...edgesOf(info));
+  }
+  const ours = (s: string) => s.startsWith(pathToFileURL(ROOT).href + "/");
+  const unique = new Map(
+    edges.map((e) => [`${e.from} ${e.to} ${e.runtime} ${e.dynamic}`, e]),
+  );
+  const local = [...unique.values()].filter((e) => ours(e.from) && ours(e.to));
+  const name = (s: string) => relative(ROOT, fileURLToPath(s));
+  const runtime = cycles(local.filter((e) => e.runtime));
+  const typeOnly = cycles(local).filter((c) =>
+    !runtime.some((r) => c.every((m) => r.includes(m)))
+  );
+  const count = new Set(local.flatMap((e) => [e.from, e.to])).size;
+  for (const c of runtime) {
+    console.log(`runtime import cycle: ${c.map(name).join(" <-> ")}`);
+  }
+  for (const c of typeOnly) {
+    console.log(`type-only import cycle: ${c.map(name).join(" <-> ")}`);
+  }
+  console.log(
+    `${count} modules, ${local.filter((e) => e.runtime).length} runtime ` +
+      `imports: ${runtime.length} runtime cycles, ${typeOnly.length} ` +
+      `type-only cycles`,
+  );
+  return failed || runtime.length > 0 ? 1 : 0;
+}
+
+async function* sourceFiles(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* sourceFiles(path);
+    else if (entry.name.endsWith(".ts")) yield path;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main());
