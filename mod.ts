@@ -21,3 +21,6 @@ export * from "./src/progress.ts";
 export * from "./src/python_format.ts";
 export * from "./src/workbook.ts";
 export * from "./src/workbook_reference.ts";
+export * from "./src/optimizers.ts";
+export * from "./src/augment.ts";
+export * from "./src/confusion.ts";

@@ -10,6 +10,7 @@ import type { Labels } from "./losses.ts";
 import type { DType, FloatArray, Matrix } from "./matrix.ts";
 import { type BackendChoice, getBackend, getThreads } from "./kernels.ts";
 import { accuracy, type LossName, TwoLayerNet } from "./network.ts";
+import { resolveOptimizer } from "./optimizers.ts";
 import { RandomState } from "./random.ts";
 import type { TrainOptions, TrainProgress, TrainStats } from "./trainer.ts";
 
@@ -36,12 +37,30 @@ export interface SearchData {
   yVal: Labels;
 }
 
+/** Settings that stay absent from a row's setting unless given. */
+type OptionalSetting =
+  | "optimizer"
+  | "beta1"
+  | "beta2"
+  | "epsilon"
+  | "earlyStopping"
+  | "augment";
+
+/**
+ * A setting with the defaults filled in; `momentum` is the μ the run used
+ * (0 for rules without one).
+ */
+export type FullSetting =
+  & Required<Omit<SearchSetting, "momentum" | OptionalSetting>>
+  & Pick<SearchSetting, OptionalSetting>
+  & { momentum: number };
+
 /** One row of the search table. */
 export interface SearchRow {
   /** Position of the setting in the list searched. */
   index: number;
   /** The setting, with every default filled in. */
-  setting: Required<Omit<SearchSetting, "momentum">> & { momentum: number };
+  setting: FullSetting;
   /** Seed of the setting's own stream (initial weights, then batches). */
   seed: number;
   /** Accuracy of the trained network on the validation set. */
@@ -159,7 +178,12 @@ export function trainSetting(
     onProgress?: (p: TrainProgress) => void;
   } = {},
 ): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
-  const full = { ...SEARCH_DEFAULTS, ...setting };
+  const resolved = resolveOptimizer(setting);
+  const full: FullSetting = {
+    ...SEARCH_DEFAULTS,
+    ...setting,
+    momentum: "momentum" in resolved ? resolved.momentum : 0,
+  };
   const { hiddenSize, loss, std, ...train } = full;
   const started = performance.now();
   const rng = new RandomState(seed);
