@@ -140,7 +140,7 @@ export function encodeSafetensors(
  * const bytes = encodeSafetensors({ x: { shape: [1], data: new Float64Array(1) } });
  * assert.throws(
  *   () => decodeSafetensors(bytes.subarray(0, bytes.length - 1), "x.safetensors"),
- *   /x\.safetensors: .*runs past the end/,
+ *   /x\.safetensors: .*past the end/,
  * );
  * ```
  */
