@@ -177,7 +177,7 @@ export async function networkFromNpz(
   const strings: Record<string, string> = {};
   for (const [file, data] of members) {
     const name = file.endsWith(".npy") ? file.slice(0, -4) : file;
-    const array = decodeNpy(data, `${source} member ${file}`);
+    const array = decodeNpy(data, `${source}: member ${file}`);
     if (typeof array.data === "string") {
       strings[name] = array.data;
       dtypes[name] = "U";
