@@ -336,9 +336,9 @@ export function confusionMatrixChart(
   const longest = Math.max(...classNames.map((name) => name.length));
   return render({
     width: 100 + 6 * longest + 48 * k,
-    height: 70 + 6 * longest + 40 * k,
+    height: 60 + 4 * longest + 40 * k,
     marginLeft: 30 + 6 * longest,
-    marginBottom: 40 + 6 * longest,
+    marginBottom: 30 + 4 * longest,
     padding: 0.05,
     x: { label: "Predicted class", domain: classNames, tickRotate: -45 },
     y: { label: "True class", domain: classNames },

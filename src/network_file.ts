@@ -292,8 +292,8 @@ async function readBounded(
     if (error instanceof Deno.errors.NotFound) fail(path, "no such file");
     throw error;
   }
-  if (!info!.isFile) fail(path, "not a regular file");
-  const size = info!.size;
+  if (!info.isFile) fail(path, "not a regular file");
+  const size = info.size;
   if (size > maxBytes) {
     fail(path, `${size} bytes is over the limit of ${maxBytes} bytes`);
   }

@@ -147,6 +147,8 @@ export class Optimizer {
   readonly #sgd: (alpha: number, x: FloatArray, y: FloatArray) => void;
 
   /**
+   * Sets up the rule with zero state (step count 0).
+   *
    * @param options the rule (see {@linkcode resolveOptimizer}).
    * @param params the parameters it will update, for the sizes of its state.
    * @param axpy `y += alpha x` for plain SGD (the network's kernel, so the

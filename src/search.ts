@@ -37,22 +37,27 @@ export interface SearchData {
   yVal: Labels;
 }
 
-/** Settings that stay absent from a row's setting unless given. */
-type OptionalSetting =
-  | "optimizer"
-  | "beta1"
-  | "beta2"
-  | "epsilon"
-  | "earlyStopping"
-  | "augment";
-
 /**
  * A setting with the defaults filled in; `momentum` is the μ the run used
  * (0 for rules without one).
  */
 export type FullSetting =
-  & Required<Omit<SearchSetting, "momentum" | OptionalSetting>>
-  & Pick<SearchSetting, OptionalSetting>
+  & Required<
+    Omit<
+      SearchSetting,
+      | "momentum"
+      | "optimizer"
+      | "beta1"
+      | "beta2"
+      | "epsilon"
+      | "earlyStopping"
+      | "augment"
+    >
+  >
+  & Pick<
+    SearchSetting,
+    "optimizer" | "beta1" | "beta2" | "epsilon" | "earlyStopping" | "augment"
+  >
   & { momentum: number };
 
 /** One row of the search table. */
