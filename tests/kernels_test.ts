@@ -491,7 +491,7 @@ for (const backend of availableBackends().filter((b) => b !== "typescript")) {
     const threads = getThreads();
     try {
       for (const dtype of ["float64", "float32"] as const) {
-        const { X, W, dh, batch, run } = workload(dtype);
+        const { W, dh, batch, run } = workload(dtype);
         setThreads(1);
         const alone = run();
         setThreads(2);

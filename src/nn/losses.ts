@@ -7,6 +7,9 @@
 
 import { type FloatArray, Matrix } from "../core/matrix.ts";
 
+/** Name of a data loss the network can use. */
+export type LossName = "mse" | "softmax";
+
 /** Integer class labels, one per row: `Int32Array` or a plain array. */
 export type Labels = Int32Array | ArrayLike<number>;
 

@@ -18,7 +18,6 @@
 
 export {
   type LossAndGrads,
-  type LossName,
   TwoLayerNet,
   type TwoLayerNetOptions,
 } from "./network.ts";
@@ -26,6 +25,7 @@ export { PARAM_NAMES, type Params, type Trainable } from "./params.ts";
 export {
   type Labels,
   type LossFunction,
+  type LossName,
   type LossResult,
   mseLoss,
   softmaxLoss,
@@ -33,3 +33,11 @@ export {
 export * from "./trainer.ts";
 export * from "./gradient_check.ts";
 export * from "./metrics.ts";
+export {
+  type OptimizerName,
+  type OptimizerOptions,
+  type ResolvedOptimizer,
+  resolveOptimizer,
+} from "./optimizers.ts";
+export type { AugmentOptions } from "./augment.ts";
+export * from "./confusion.ts";

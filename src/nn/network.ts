@@ -11,22 +11,33 @@ import {
   type Kernels,
   kernels,
 } from "../kernels/select.ts";
-import { type Labels, LOSSES } from "./losses.ts";
+import { type Labels, LOSSES, type LossName } from "./losses.ts";
 import {
   allocate,
   asDType,
   assertShape,
   type DType,
+  dtypeOf,
   type FloatArray,
   Matrix,
 } from "../core/matrix.ts";
 import { random, type RandomState } from "../core/random.ts";
 import { argmaxRows } from "./metrics.ts";
+import {
+  DEFAULT_MAX_NETWORK_BYTES,
+  type NetworkContents,
+  networkFromSafetensors,
+  networkToSafetensors,
+  readNetworkFile,
+  writeNetworkFile,
+} from "./_network_file.ts";
 import type { Params } from "./params.ts";
-import { trainNetwork, type TrainOptions, type TrainStats } from "./trainer.ts";
-
-/** Name of a data loss the network can use. */
-export type LossName = "mse" | "softmax";
+import {
+  trainNetwork,
+  type TrainOptions,
+  type TrainSettings,
+  type TrainStats,
+} from "./trainer.ts";
 
 /** Options for {@linkcode TwoLayerNet}. */
 export interface TwoLayerNetOptions {
@@ -48,6 +59,16 @@ export interface TwoLayerNetOptions {
    * match the sizes); no random numbers are drawn then.
    */
   params?: Params;
+}
+
+/** Options of {@linkcode TwoLayerNet.load} and {@linkcode TwoLayerNet.fromSafetensors}. */
+export interface LoadOptions {
+  /** Loss for files that do not name one, such as numpy's (default `"mse"`). */
+  loss?: LossName;
+  /** Backend of the loaded network (default: the module's default). */
+  backend?: BackendChoice;
+  /** Largest file {@linkcode TwoLayerNet.load} reads (default 512 MiB). */
+  maxBytes?: number;
 }
 
 /** Loss and gradients from {@linkcode TwoLayerNet.loss}. */
@@ -98,6 +119,13 @@ export class TwoLayerNet {
   readonly dtype: DType;
   /** Weights and biases; updated in place by training. */
   readonly params: Params;
+  /**
+   * Mean training image (D values) to subtract from raw images before
+   * {@linkcode TwoLayerNet.predict}; kept by {@linkcode TwoLayerNet.save}.
+   */
+  meanImage?: Float64Array;
+  /** Settings of the last training run; kept by {@linkcode TwoLayerNet.save}. */
+  trainingSettings?: TrainSettings;
   /** Gradient buffers written by each loss evaluation. */
   readonly #grads: Params;
   readonly #workspaces = new Map<number, Workspace>();
@@ -168,6 +196,117 @@ export class TwoLayerNet {
       backend: this.#k.backend,
       params: this.params,
     });
+  }
+
+  /**
+   * Writes the network to `path`: `.safetensors` (tensors `W1` H x D, `b1`,
+   * `W2` C x H, `b2` with the loss, dtype and training settings in
+   * `__metadata__`) or `.npz` (what `np.load` gives a numpy student), with
+   * {@linkcode TwoLayerNet.meanImage} when set. Written to a temporary file
+   * renamed into place, so a failed save leaves no file.
+   *
+   * @throws {Error} naming `path` for another extension or a failed write.
+   *
+   * @example Save and load back
+   * ```ts
+   * import { RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const net = new TwoLayerNet(4, 3, 2, { rng: new RandomState(0), loss: "softmax" });
+   * const dir = await Deno.makeTempDir();
+   * await net.save(`${dir}/net.safetensors`);
+   * const back = await TwoLayerNet.load(`${dir}/net.safetensors`);
+   * assert.equal(back.lossName, "softmax");
+   * assert.deepEqual(back.params, net.params);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async save(path: string): Promise<void> {
+    await writeNetworkFile(path, this.#contents());
+  }
+
+  /**
+   * Reads a network saved by {@linkcode TwoLayerNet.save}, by Python's
+   * `safetensors` or by numpy's `np.savez` (`W1`, `b1`, `W2`, `b2`,
+   * optionally `mean_image`). Sizes and dtype come from the tensors.
+   *
+   * @throws {Error} naming `path` and the problem: missing, not a regular
+   *   file, too large, truncated or corrupt, a missing tensor, a wrong shape
+   *   or dtype.
+   */
+  static async load(
+    path: string,
+    options: LoadOptions = {},
+  ): Promise<TwoLayerNet> {
+    const { maxBytes = DEFAULT_MAX_NETWORK_BYTES } = options;
+    return TwoLayerNet.#fromContents(
+      await readNetworkFile(path, maxBytes),
+      options,
+    );
+  }
+
+  /**
+   * The bytes {@linkcode TwoLayerNet.save} writes to a `.safetensors`
+   * file, without touching the file system.
+   *
+   * @example
+   * ```ts
+   * import { RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const net = new TwoLayerNet(4, 3, 2, { rng: new RandomState(0), dtype: "float32" });
+   * const back = TwoLayerNet.fromSafetensors(net.toSafetensors());
+   * assert.equal(back.dtype, "float32");
+   * assert.deepEqual(back.params.W1.data, net.params.W1.data);
+   * ```
+   */
+  toSafetensors(): Uint8Array {
+    return networkToSafetensors(this.#contents());
+  }
+
+  /**
+   * A network from safetensors bytes (see {@linkcode TwoLayerNet.load}).
+   *
+   * @throws {Error} for corrupt bytes, a missing tensor, a wrong shape or dtype.
+   */
+  static fromSafetensors(
+    bytes: Uint8Array,
+    options: LoadOptions = {},
+  ): TwoLayerNet {
+    return TwoLayerNet.#fromContents(
+      networkFromSafetensors(bytes, "safetensors bytes"),
+      options,
+    );
+  }
+
+  #contents(): NetworkContents {
+    return {
+      params: this.params,
+      loss: this.lossName,
+      meanImage: this.meanImage,
+      training: this.trainingSettings,
+    };
+  }
+
+  static #fromContents(
+    contents: NetworkContents,
+    options: LoadOptions,
+  ): TwoLayerNet {
+    const { params } = contents;
+    const net = new TwoLayerNet(
+      params.W1.cols,
+      params.W1.rows,
+      params.W2.rows,
+      {
+        params,
+        loss: contents.loss ?? options.loss ?? "mse",
+        dtype: dtypeOf(params.W1.data),
+        backend: options.backend,
+      },
+    );
+    net.meanImage = contents.meanImage;
+    net.trainingSettings = contents.training;
+    return net;
   }
 
   /**
@@ -261,7 +400,9 @@ export class TwoLayerNet {
     yVal: Labels,
     options: TrainOptions = {},
   ): TrainStats {
-    return trainNetwork(this, X, y, XVal, yVal, options);
+    const stats = trainNetwork(this, X, y, XVal, yVal, options);
+    this.trainingSettings = stats.settings;
+    return stats;
   }
 
   #forward(X: Matrix<FloatArray>, rows: Int32Array | undefined): Workspace {

@@ -6,7 +6,7 @@
  */
 
 import type { Labels } from "./losses.ts";
-import type { FloatArray, Matrix } from "../core/matrix.ts";
+import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
 import type { Kernels } from "../kernels/select.ts";
 
 /**
@@ -60,8 +60,12 @@ export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
  * ```
  */
 export interface Trainable {
+  /** Input dimension D. */
+  readonly inputSize: number;
   /** Number of classes C (labels must lie in 0..C-1). */
   readonly numClasses: number;
+  /** Element type of the parameters. */
+  readonly dtype: DType;
   /** The parameters, updated in place by training. */
   readonly params: Params;
   /** Gradients from the last {@linkcode Trainable.lossAndGradients} call. */

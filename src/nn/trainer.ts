@@ -6,11 +6,13 @@
  * @module
  */
 
+import { augmenter, type AugmentOptions } from "./augment.ts";
 import { checkLabels, type Labels } from "./losses.ts";
-import type { FloatArray, Matrix } from "../core/matrix.ts";
-import { accuracy } from "./metrics.ts";
-import { PARAM_NAMES, type Trainable } from "./params.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import { random, type RandomState } from "../core/random.ts";
+import { accuracy } from "./metrics.ts";
+import { Optimizer, type OptimizerOptions } from "./optimizers.ts";
+import { PARAM_NAMES, type Trainable } from "./params.ts";
 
 /** Where training stands, passed to {@linkcode TrainOptions.onProgress}. */
 export interface TrainProgress {
@@ -28,8 +30,20 @@ export interface TrainProgress {
   valAcc?: number;
 }
 
-/** Options of {@linkcode trainNetwork}; defaults are the workbook's. */
-export interface TrainOptions {
+/** Options of {@linkcode TrainOptions.earlyStopping}. */
+export interface EarlyStoppingOptions {
+  /**
+   * Epochs without a new best validation accuracy before training stops
+   * (a positive integer).
+   */
+  patience: number;
+}
+
+/**
+ * Options of {@linkcode trainNetwork}; defaults are the workbook's. The
+ * update rule is chosen by `optimizer` (see {@linkcode OptimizerOptions}).
+ */
+export interface TrainOptions extends OptimizerOptions {
   /** Step size (default 1e-3). */
   learningRate?: number;
   /** Factor applied to the learning rate after each epoch (default 0.95). */
@@ -45,10 +59,12 @@ export interface TrainOptions {
   /** Stream for the minibatches (default: the module's global `random`). */
   rng?: RandomState;
   /**
-   * Classical momentum coefficient μ (default 0, the workbook's plain SGD):
-   * `v = μ v − lr g; θ += v`.
+   * Stop when validation accuracy has not improved for `patience` epochs,
+   * and in any case end with the weights of the best epoch.
    */
-  momentum?: number;
+  earlyStopping?: EarlyStoppingOptions;
+  /** Augment each minibatch, e.g. `{ flipHorizontal: true }`. */
+  augment?: AugmentOptions;
   /** Called after every iteration, e.g. to drive a progress bar. */
   onProgress?: (progress: TrainProgress) => void;
   /** Where verbose lines go (default `console.log`). */
@@ -63,13 +79,53 @@ export interface TrainStats {
   trainAccHistory: number[];
   /** Accuracy on the validation set at each epoch. */
   valAccHistory: number[];
+  /**
+   * With early stopping: the epoch (index into `valAccHistory`) with the
+   * best validation accuracy, whose weights the network holds after training.
+   */
+  bestEpoch?: number;
+  /**
+   * With early stopping: the epoch after which training stopped early
+   * (absent when it ran all `numIters` iterations).
+   */
+  stoppedEpoch?: number;
+  /** The settings this run used, defaults filled in (a network keeps them). */
+  settings: TrainSettings;
 }
+
+/**
+ * The settings of a training run, as a network records them (and a saved
+ * network keeps them): the options without streams and callbacks.
+ */
+export type TrainSettings = Omit<
+  TrainOptions,
+  "rng" | "onProgress" | "log" | "verbose"
+>;
+
+const OPTION_NAMES: readonly (keyof TrainOptions)[] = [
+  "learningRate",
+  "learningRateDecay",
+  "reg",
+  "numIters",
+  "batchSize",
+  "verbose",
+  "rng",
+  "optimizer",
+  "momentum",
+  "beta1",
+  "beta2",
+  "epsilon",
+  "earlyStopping",
+  "augment",
+  "onProgress",
+  "log",
+];
 
 /**
  * Trains `net` in place on (X, y), checking on (XVal, yVal) once per epoch
  * of `N / batchSize` iterations (a real number, as in the workbook).
  *
- * @throws {RangeError} on bad options, shapes or labels.
+ * @throws {RangeError} on bad or unknown options, shapes or labels.
  * @throws {Error} when the loss stops being finite, naming the iteration.
  *
  * @example Learn a separable toy problem
@@ -96,6 +152,15 @@ export function trainNetwork(
   yVal: Labels,
   options: TrainOptions = {},
 ): TrainStats {
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+      throw new RangeError(
+        `trainNetwork has no option "${key}"; expected one of ${
+          OPTION_NAMES.join(", ")
+        }`,
+      );
+    }
+  }
   const {
     learningRateDecay = 0.95,
     reg = 5e-6,
@@ -103,7 +168,7 @@ export function trainNetwork(
     batchSize = 200,
     verbose = false,
     rng = random,
-    momentum = 0,
+    earlyStopping,
     onProgress,
     log = console.log,
   } = options;
@@ -114,8 +179,17 @@ export function trainNetwork(
     reg,
     numIters,
     batchSize,
-    momentum,
   });
+  const patience = earlyStopping && checkPatience(earlyStopping);
+  const augment = options.augment &&
+    augmenter(options.augment, net.inputSize);
+  const params = PARAM_NAMES.map((name) => flat(net.params[name]));
+  const grads = PARAM_NAMES.map((name) => flat(net.gradients[name]));
+  const optimizer = new Optimizer(
+    options,
+    params,
+    (alpha, x, y) => net.kernels.axpy(alpha, x, y),
+  );
   const numTrain = X.rows;
   if (numTrain === 0) {
     throw new RangeError("X must have at least one row, got 0");
@@ -126,39 +200,45 @@ export function trainNetwork(
   const Xn = net.input(X);
 
   const iterationsPerEpoch = Math.max(numTrain / batchSize, 1);
+  const settings: TrainSettings = {
+    learningRate,
+    learningRateDecay,
+    reg,
+    numIters,
+    batchSize,
+    ...optimizer.settings,
+    ...(earlyStopping && { earlyStopping: { patience: patience! } }),
+    ...(augment && { augment: options.augment }),
+  };
   const yBatch = new Int32Array(batchSize);
-  const velocity = momentum > 0
-    ? PARAM_NAMES.map((name) => new Float64Array(flat(net.params[name]).length))
-    : undefined;
+  // Augmented batches are gathered here, then changed; otherwise the
+  // network reads rows of X in place.
+  const batch = augment && Matrix.zeros(batchSize, X.cols, net.dtype);
+  let best: { epoch: number; valAcc: number; params: FloatArray[] } | undefined;
   const stats: TrainStats = {
     lossHistory: [],
     trainAccHistory: [],
     valAccHistory: [],
+    settings,
   };
 
   for (let it = 0; it < numIters; it++) {
     const rows = rng.choice(numTrain, batchSize);
     for (let i = 0; i < batchSize; i++) yBatch[i] = y[rows[i]];
-    const loss = net.lossAndGradients(Xn, yBatch, reg, rows);
+    if (batch) {
+      net.kernels.gatherRows(Xn, rows, batch);
+      augment(batch, rng);
+    }
+    const loss = batch
+      ? net.lossAndGradients(batch, yBatch, reg)
+      : net.lossAndGradients(Xn, yBatch, reg, rows);
     if (!Number.isFinite(loss)) {
       throw new Error(
         `training diverged: loss is ${loss} at iteration ${it} (learning rate ${learningRate}); expected a finite loss, try a smaller learning rate`,
       );
     }
     stats.lossHistory.push(loss);
-    PARAM_NAMES.forEach((name, k) => {
-      const param = flat(net.params[name]);
-      const grad = flat(net.gradients[name]);
-      if (velocity) {
-        const v = velocity[k];
-        for (let i = 0; i < v.length; i++) {
-          v[i] = momentum * v[i] - learningRate * grad[i];
-          param[i] += v[i];
-        }
-      } else {
-        net.kernels.axpy(-learningRate, grad, param);
-      }
-    });
+    optimizer.step(params, grads, learningRate);
     if (verbose && it % 100 === 0) {
       log(`iteration ${it} / ${numIters}: loss ${loss}`);
     }
@@ -169,16 +249,54 @@ export function trainNetwork(
       loss,
       learningRate,
     };
+    let stop = false;
     if (it % iterationsPerEpoch === 0) {
-      progress.trainAcc = accuracy(net.predict(Xn, rows), yBatch);
+      progress.trainAcc = accuracy(
+        batch ? net.predict(batch) : net.predict(Xn, rows),
+        yBatch,
+      );
       progress.valAcc = accuracy(net.predict(XVal), yVal);
       stats.trainAccHistory.push(progress.trainAcc);
       stats.valAccHistory.push(progress.valAcc);
       learningRate *= learningRateDecay;
+      if (patience) {
+        const epoch = stats.valAccHistory.length - 1;
+        if (!best || progress.valAcc > best.valAcc) {
+          best = {
+            epoch,
+            valAcc: progress.valAcc,
+            params: params.map((p) => p.slice()),
+          };
+        } else if (epoch - best.epoch >= patience) {
+          stats.stoppedEpoch = epoch;
+          stop = true;
+        }
+      }
     }
     onProgress?.(progress);
+    if (stop) break;
+  }
+  if (best) {
+    best.params.forEach((saved, k) => params[k].set(saved));
+    stats.bestEpoch = best.epoch;
   }
   return stats;
+}
+
+function checkPatience(earlyStopping: EarlyStoppingOptions): number {
+  const { patience, ...rest } = earlyStopping ?? {};
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `earlyStopping has no option "${unknown[0]}"; expected patience`,
+    );
+  }
+  if (!Number.isInteger(patience) || patience < 1) {
+    throw new RangeError(
+      `earlyStopping.patience must be a positive integer (epochs), got ${patience}`,
+    );
+  }
+  return patience;
 }
 
 function flat(p: Matrix<FloatArray> | FloatArray): FloatArray {
@@ -198,7 +316,6 @@ function checkOptions(o: Record<string, number>): void {
     reg: [(v) => v >= 0 && Number.isFinite(v), "a non-negative finite number"],
     numIters: [(v) => Number.isInteger(v) && v >= 0, "a non-negative integer"],
     batchSize: [(v) => Number.isInteger(v) && v > 0, "a positive integer"],
-    momentum: [(v) => v >= 0 && v < 1, "a number in [0, 1)"],
   };
   for (const [name, value] of Object.entries(o)) {
     const [ok, want] = rules[name];

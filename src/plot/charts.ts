@@ -291,6 +291,79 @@ export function classCountsChart(
   });
 }
 
+/**
+ * A confusion matrix as a grid of cells, true class down and predicted
+ * class across (scikit-learn's convention, see `confusionMatrix`), each
+ * cell shaded by its share of the true class and labelled with its count;
+ * the diagonal holds the correct predictions.
+ *
+ * @param matrix counts, `matrix[i][j]` examples of class i predicted as j.
+ * @param classNames one name per class, e.g. `CIFAR10_CLASSES`.
+ * @throws {RangeError} when the matrix is not square with one row per
+ *   class name.
+ *
+ * @example Two classes
+ * ```ts
+ * import { confusionMatrixChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = confusionMatrixChart([[8, 2], [1, 9]], ["cat", "dog"]);
+ * assert.equal(figure.svg.match(/<rect/g)?.length, 4);
+ * assert.ok(figure.svg.includes("<title>true cat, predicted dog: 2 (20%)</title>"));
+ * ```
+ */
+export function confusionMatrixChart(
+  matrix: readonly (readonly number[])[],
+  classNames: readonly string[],
+): Figure {
+  const k = classNames.length;
+  if (matrix.length !== k || matrix.some((row) => row.length !== k)) {
+    throw new RangeError(
+      `confusionMatrixChart needs a ${k} x ${k} matrix (one row and column per class name), got ${matrix.length} rows of ${
+        matrix.map((row) => row.length).join(", ")
+      } values`,
+    );
+  }
+  const cells = matrix.flatMap((row, i) => {
+    const total = row.reduce((sum, n) => sum + n, 0);
+    return row.map((count, j) => ({
+      actual: classNames[i],
+      predicted: classNames[j],
+      count,
+      share: total > 0 ? count / total : 0,
+    }));
+  });
+  const longest = Math.max(...classNames.map((name) => name.length));
+  return render({
+    width: 100 + 6 * longest + 48 * k,
+    height: 60 + 4 * longest + 40 * k,
+    marginLeft: 30 + 6 * longest,
+    marginBottom: 30 + 4 * longest,
+    padding: 0.05,
+    x: { label: "Predicted class", domain: classNames, tickRotate: -45 },
+    y: { label: "True class", domain: classNames },
+    color: { scheme: "blues", domain: [0, 1] },
+    marks: [
+      Plot.cell(cells, {
+        x: "predicted",
+        y: "actual",
+        fill: "share",
+        title: (d) =>
+          `true ${d.actual}, predicted ${d.predicted}: ${d.count} (${
+            Math.round(100 * d.share)
+          }%)`,
+      }),
+      Plot.text(cells, {
+        x: "predicted",
+        y: "actual",
+        text: "count",
+        // Dark text on light cells, light text on dark ones.
+        fill: (d) => d.share > 0.5 ? "white" : "black",
+      }),
+    ],
+  });
+}
+
 const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
 
 /** The DOM type Plot draws into; Deno has no DOM of its own. */

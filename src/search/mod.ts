@@ -16,6 +16,7 @@
 
 export * from "./search.ts";
 export {
+  type FullSetting,
   gridSettings,
   SEARCH_DEFAULTS,
   type SearchData,

@@ -9,9 +9,10 @@
 import type { Labels } from "../nn/losses.ts";
 import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
 import type { BackendChoice } from "../kernels/select.ts";
-import type { LossName } from "../nn/network.ts";
+import type { LossName } from "../nn/losses.ts";
 import { TwoLayerNet } from "../nn/network.ts";
 import { accuracy } from "../nn/metrics.ts";
+import { resolveOptimizer } from "../nn/optimizers.ts";
 import { RandomState } from "../core/random.ts";
 import type { TrainOptions, TrainProgress, TrainStats } from "../nn/trainer.ts";
 
@@ -38,12 +39,35 @@ export interface SearchData {
   yVal: Labels;
 }
 
+/**
+ * A setting with the defaults filled in; `momentum` is the μ the run used
+ * (0 for rules without one).
+ */
+export type FullSetting =
+  & Required<
+    Omit<
+      SearchSetting,
+      | "momentum"
+      | "optimizer"
+      | "beta1"
+      | "beta2"
+      | "epsilon"
+      | "earlyStopping"
+      | "augment"
+    >
+  >
+  & Pick<
+    SearchSetting,
+    "optimizer" | "beta1" | "beta2" | "epsilon" | "earlyStopping" | "augment"
+  >
+  & { momentum: number };
+
 /** One row of the search table. */
 export interface SearchRow {
   /** Position of the setting in the list searched. */
   index: number;
   /** The setting, with every default filled in. */
-  setting: Required<Omit<SearchSetting, "momentum">> & { momentum: number };
+  setting: FullSetting;
   /** Seed of the setting's own stream (initial weights, then batches). */
   seed: number;
   /** Accuracy of the trained network on the validation set. */
@@ -116,7 +140,12 @@ export function trainSetting(
     onProgress?: (p: TrainProgress) => void;
   } = {},
 ): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
-  const full = { ...SEARCH_DEFAULTS, ...setting };
+  const resolved = resolveOptimizer(setting);
+  const full: FullSetting = {
+    ...SEARCH_DEFAULTS,
+    ...setting,
+    momentum: "momentum" in resolved ? resolved.momentum : 0,
+  };
   const { hiddenSize, loss, std, ...train } = full;
   const started = performance.now();
   const rng = new RandomState(seed);

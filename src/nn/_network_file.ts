@@ -1,0 +1,432 @@
+/**
+ * A network's parameters, loss, training settings and mean image in a file:
+ * safetensors (the native format) or numpy's `.npz`, chosen by extension.
+ * Reads are bounded and checked; writes go to a temporary file renamed into
+ * place, so a failed save leaves nothing behind.
+ *
+ * @module
+ */
+
+import { basename, dirname, extname, join } from "node:path";
+import { type DType, dtypeOf, Matrix } from "../core/matrix.ts";
+import type { LossName } from "./losses.ts";
+import type { Params } from "./params.ts";
+import { decodeNpy, encodeNpy, type NpyArray } from "./_npy.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type Tensor,
+} from "./_safetensors.ts";
+import type { TrainSettings } from "./trainer.ts";
+import { readZip, writeZip } from "./_zip.ts";
+
+/** What a network file holds. */
+export interface NetworkContents {
+  /** W1 (H x D), b1, W2 (C x H), b2, all of one dtype. */
+  params: Params;
+  /** The data loss, when the file names it (numpy's own files do not). */
+  loss?: LossName;
+  /** Mean training image (D values) to subtract from raw inputs. */
+  meanImage?: Float64Array;
+  /** Settings of the training run that produced the parameters. */
+  training?: TrainSettings;
+}
+
+/** Largest network file read by default (512 MiB). */
+export const DEFAULT_MAX_NETWORK_BYTES = 512 * 1024 * 1024;
+
+/** Names of the optional arrays, as the numpy workbook would call them. */
+const MEAN_IMAGE = "mean_image";
+const LOSSES_KNOWN = ["mse", "softmax"];
+
+/**
+ * The safetensors bytes of a network: F64 or F32 tensors `W1`, `b1`, `W2`,
+ * `b2` (and `mean_image`, F64), with the loss, dtype and training settings
+ * (JSON) in `__metadata__`.
+ *
+ * @example
+ * ```ts
+ * import { networkFromSafetensors, networkToSafetensors } from "./_network_file.ts";
+ * import { Matrix } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const params = {
+ *   W1: Matrix.fromRows([[1, 2]]), b1: new Float64Array([3]),
+ *   W2: Matrix.fromRows([[4], [5]]), b2: new Float64Array([6, 7]),
+ * };
+ * const bytes = networkToSafetensors({ params, loss: "softmax" });
+ * const back = networkFromSafetensors(bytes, "net.safetensors");
+ * assert.deepEqual(back.params, params);
+ * assert.equal(back.loss, "softmax");
+ * ```
+ */
+export function networkToSafetensors(contents: NetworkContents): Uint8Array {
+  const { params, loss, meanImage, training } = contents;
+  const tensors: Record<string, Tensor> = {
+    W1: { shape: params.W1.shape, data: params.W1.data },
+    b1: { shape: [params.b1.length], data: params.b1 },
+    W2: { shape: params.W2.shape, data: params.W2.data },
+    b2: { shape: [params.b2.length], data: params.b2 },
+  };
+  if (meanImage) {
+    tensors[MEAN_IMAGE] = { shape: [meanImage.length], data: meanImage };
+  }
+  const metadata: Record<string, string> = {
+    format: "twolayer",
+    dtype: dtypeOf(params.W1.data),
+  };
+  if (loss) metadata.loss = loss;
+  if (training) metadata.training = JSON.stringify(training);
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * Reads a network from safetensors bytes, such as Python's
+ * `safetensors.numpy.save_file` writes.
+ *
+ * @param source names the file in error messages.
+ * @throws {Error} naming `source` for a corrupt file, a missing tensor, a
+ *   wrong shape or dtype, or bad metadata.
+ *
+ * @example A tensor missing
+ * ```ts
+ * import { networkFromSafetensors } from "./_network_file.ts";
+ * import { encodeSafetensors } from "./_safetensors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeSafetensors({ W1: { shape: [1, 1], data: new Float64Array(1) } });
+ * assert.throws(() => networkFromSafetensors(bytes, "a.safetensors"), /a\.safetensors: .*b1/);
+ * ```
+ */
+export function networkFromSafetensors(
+  bytes: Uint8Array,
+  source: string,
+): NetworkContents {
+  const { tensors, metadata, dtypes } = decodeSafetensors(bytes, source);
+  const { contents, dtype } = assemble(tensors, dtypes, source);
+  if (metadata.dtype !== undefined && metadata.dtype !== dtype) {
+    fail(
+      source,
+      `__metadata__ says dtype ${metadata.dtype} but the tensors are ${dtype}`,
+    );
+  }
+  return finish(contents, metadata.loss, metadata.training, source);
+}
+
+/**
+ * The `.npz` bytes of a network, as `np.savez` would write them: `W1`,
+ * `b1`, `W2`, `b2` (and `mean_image`) with the workbook's shapes and the
+ * network's dtype, plus 0-d strings `loss` and `training` (JSON).
+ *
+ * @example
+ * ```ts
+ * import { networkFromNpz, networkToNpz } from "./_network_file.ts";
+ * import { Matrix } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const params = {
+ *   W1: Matrix.fromRows([[1, 2]]), b1: new Float64Array([3]),
+ *   W2: Matrix.fromRows([[4], [5]]), b2: new Float64Array([6, 7]),
+ * };
+ * const back = await networkFromNpz(networkToNpz({ params }), "net.npz");
+ * assert.deepEqual(back.params, params);
+ * ```
+ */
+export function networkToNpz(contents: NetworkContents): Uint8Array {
+  const { params, loss, meanImage, training } = contents;
+  const arrays: [string, NpyArray][] = [
+    ["W1", { shape: params.W1.shape, data: params.W1.data }],
+    ["b1", { shape: [params.b1.length], data: params.b1 }],
+    ["W2", { shape: params.W2.shape, data: params.W2.data }],
+    ["b2", { shape: [params.b2.length], data: params.b2 }],
+  ];
+  if (meanImage) {
+    arrays.push([MEAN_IMAGE, { shape: [meanImage.length], data: meanImage }]);
+  }
+  if (loss) arrays.push(["loss", { shape: [], data: loss }]);
+  if (training) {
+    arrays.push(["training", { shape: [], data: JSON.stringify(training) }]);
+  }
+  return writeZip(arrays.map(([name, a]) => [`${name}.npy`, encodeNpy(a)]));
+}
+
+/**
+ * Reads a network from `.npz` bytes, ours or numpy's (`np.savez` or
+ * `np.savez_compressed` of `W1`, `b1`, `W2`, `b2`, optionally
+ * `mean_image`).
+ *
+ * @param source names the file in error messages.
+ * @throws {Error} naming `source` for a corrupt archive or array, a missing
+ *   array, or a wrong shape or dtype.
+ *
+ * @example
+ * ```ts
+ * import { networkFromNpz } from "./_network_file.ts";
+ * import { writeZip } from "./_zip.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(networkFromNpz(writeZip([]), "empty.npz"), /empty\.npz: .*W1/);
+ * ```
+ */
+export async function networkFromNpz(
+  bytes: Uint8Array,
+  source: string,
+): Promise<NetworkContents> {
+  const members = await readZip(bytes, source);
+  const tensors: Record<string, Tensor> = {};
+  const dtypes: Record<string, string> = {};
+  const strings: Record<string, string> = {};
+  for (const [file, data] of members) {
+    const name = file.endsWith(".npy") ? file.slice(0, -4) : file;
+    const array = decodeNpy(data, `${source}: member ${file}`);
+    if (typeof array.data === "string") {
+      strings[name] = array.data;
+      dtypes[name] = "U";
+    } else {
+      tensors[name] = array as Tensor;
+      dtypes[name] = array.data instanceof Float32Array ? "F32" : "F64";
+    }
+  }
+  return finish(
+    assemble(tensors, dtypes, source).contents,
+    strings.loss,
+    strings.training,
+    source,
+  );
+}
+
+/**
+ * Writes a network to `path`, in the format its extension names
+ * (`.safetensors` or `.npz`), through a temporary file in the same folder
+ * renamed into place: on failure no file is left behind.
+ *
+ * @throws {Error} for another extension, or when writing fails.
+ *
+ * @example
+ * ```ts
+ * import { readNetworkFile, writeNetworkFile } from "./_network_file.ts";
+ * import { Matrix } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const params = {
+ *   W1: Matrix.fromRows([[1, 2]]), b1: new Float64Array([3]),
+ *   W2: Matrix.fromRows([[4], [5]]), b2: new Float64Array([6, 7]),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * await writeNetworkFile(`${dir}/net.npz`, { params });
+ * assert.deepEqual((await readNetworkFile(`${dir}/net.npz`)).params, params);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeNetworkFile(
+  path: string,
+  contents: NetworkContents,
+): Promise<void> {
+  const bytes = encoderFor(path).encode(contents);
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${crypto.randomUUID()}.tmp`,
+  );
+  try {
+    await Deno.writeFile(temp, bytes, { createNew: true });
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw new Error(
+      `${path}: could not save the network: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Reads a network file written by {@linkcode writeNetworkFile}, Python's
+ * safetensors or numpy, by its extension. The file must be a regular file
+ * of at most `maxBytes` bytes.
+ *
+ * @throws {Error} naming `path`: missing, not a regular file, too large,
+ *   another extension, or any problem with its contents.
+ *
+ * @example
+ * ```ts
+ * import { readNetworkFile } from "./_network_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await assert.rejects(readNetworkFile("missing.safetensors"), /missing\.safetensors: no such file/);
+ * ```
+ */
+export async function readNetworkFile(
+  path: string,
+  maxBytes: number = DEFAULT_MAX_NETWORK_BYTES,
+): Promise<NetworkContents> {
+  const format = encoderFor(path);
+  return await format.decode(await readBounded(path, maxBytes), path);
+}
+
+const FORMATS = {
+  ".safetensors": {
+    encode: networkToSafetensors,
+    decode: networkFromSafetensors,
+  },
+  ".npz": { encode: networkToNpz, decode: networkFromNpz },
+};
+
+function encoderFor(path: string) {
+  const extension = extname(path).toLowerCase();
+  if (!(extension in FORMATS)) {
+    throw new Error(
+      `${path}: unknown network file extension "${extension}"; expected .safetensors or .npz`,
+    );
+  }
+  return FORMATS[extension as keyof typeof FORMATS];
+}
+
+/** The bytes of a regular file of at most `maxBytes`, checked before and while reading. */
+async function readBounded(
+  path: string,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) fail(path, "no such file");
+    throw error;
+  }
+  if (!info.isFile) fail(path, "not a regular file");
+  const size = info.size;
+  if (size > maxBytes) {
+    fail(path, `${size} bytes is over the limit of ${maxBytes} bytes`);
+  }
+  using file = await Deno.open(path);
+  // One spare byte tells a file that grew since stat from one that did not.
+  const bytes = new Uint8Array(size + 1);
+  let length = 0;
+  while (length < bytes.length) {
+    const read = await file.read(bytes.subarray(length));
+    if (read === null) break;
+    length += read;
+  }
+  if (length !== size) {
+    fail(path, `it changed while being read (${size} bytes, then ${length})`);
+  }
+  return bytes.subarray(0, size);
+}
+
+/** Parameters and mean image checked against each other, before metadata. */
+function assemble(
+  tensors: Record<string, Tensor>,
+  dtypes: Record<string, string>,
+  source: string,
+): { contents: NetworkContents; dtype: DType } {
+  const get = (name: string, rank: number): Tensor => {
+    const tensor = tensors[name];
+    if (!tensor) {
+      fail(
+        source,
+        dtypes[name] === undefined
+          ? `tensor ${name} is missing; a network needs W1, b1, W2 and b2`
+          : `tensor ${name} has dtype ${dtypes[name]}; expected F64 or F32`,
+      );
+    }
+    if (tensor.shape.length !== rank) {
+      fail(
+        source,
+        `tensor ${name} must have ${rank} dimension${
+          rank > 1 ? "s" : ""
+        }, found shape [${tensor.shape}]`,
+      );
+    }
+    return tensor;
+  };
+  const W1 = get("W1", 2), b1 = get("b1", 1), W2 = get("W2", 2);
+  const b2 = get("b2", 1);
+  const [H, D] = W1.shape, [C] = W2.shape;
+  const expected: [string, Tensor, number[]][] = [
+    ["b1", b1, [H]],
+    ["W2", W2, [C, H]],
+    ["b2", b2, [C]],
+  ];
+  for (const [name, tensor, shape] of expected) {
+    if (tensor.shape.join() !== shape.join()) {
+      fail(
+        source,
+        `tensor ${name} has shape [${tensor.shape}]; W1 is [${W1.shape}] (H x D), so expected [${shape}]`,
+      );
+    }
+  }
+  const dtype = dtypeOf(W1.data);
+  for (const [name, tensor] of [["b1", b1], ["W2", W2], ["b2", b2]] as const) {
+    if (dtypeOf(tensor.data) !== dtype) {
+      fail(
+        source,
+        `tensor ${name} is ${
+          dtypeOf(tensor.data)
+        } but W1 is ${dtype}; all parameters need one dtype`,
+      );
+    }
+  }
+  if (H === 0 || D === 0 || C === 0) {
+    fail(source, `W1 [${W1.shape}] and W2 [${W2.shape}] must not be empty`);
+  }
+  const contents: NetworkContents = {
+    params: {
+      W1: new Matrix(H, D, W1.data),
+      b1: b1.data,
+      W2: new Matrix(C, H, W2.data),
+      b2: b2.data,
+    },
+  };
+  if (MEAN_IMAGE in dtypes) {
+    const mean = get(MEAN_IMAGE, 1);
+    if (mean.shape[0] !== D) {
+      fail(
+        source,
+        `tensor ${MEAN_IMAGE} has shape [${mean.shape}]; expected [${D}], one value per input`,
+      );
+    }
+    contents.meanImage = Float64Array.from(mean.data);
+  }
+  return { contents, dtype };
+}
+
+/** Adds the loss and training settings, checked. */
+function finish(
+  contents: NetworkContents,
+  loss: string | undefined,
+  training: string | undefined,
+  source: string,
+): NetworkContents {
+  if (loss !== undefined) {
+    if (!LOSSES_KNOWN.includes(loss)) {
+      fail(source, `loss must be "mse" or "softmax", found "${loss}"`);
+    }
+    contents.loss = loss as LossName;
+  }
+  if (training !== undefined) {
+    let settings: unknown;
+    try {
+      settings = JSON.parse(training);
+    } catch (error) {
+      fail(
+        source,
+        `training settings are not valid JSON (${(error as Error).message})`,
+      );
+    }
+    if (
+      typeof settings !== "object" || settings === null ||
+      Array.isArray(settings)
+    ) {
+      fail(
+        source,
+        `training settings must be a JSON object, found ${training}`,
+      );
+    }
+    contents.training = settings as TrainSettings;
+  }
+  return contents;
+}
+
+function fail(source: string, problem: string): never {
+  throw new Error(`${source}: ${problem}`);
+}

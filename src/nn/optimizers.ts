@@ -1,0 +1,209 @@
+/**
+ * The update rules of CS231n's `optim.py`: plain SGD, classical momentum,
+ * Nesterov momentum and Adam, each applied to every parameter once per
+ * iteration with the trainer's current learning rate.
+ *
+ * @module
+ */
+
+import type { FloatArray } from "../core/matrix.ts";
+
+/** Name of an update rule. */
+export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adam";
+
+/** The optimizer settings of `TrainOptions`. */
+export interface OptimizerOptions {
+  /**
+   * Update rule (default `"sgd"`, or `"momentum"` when `momentum > 0`):
+   * - `"sgd"`: `θ −= lr g`;
+   * - `"momentum"`: `v = μ v − lr g; θ += v`;
+   * - `"nesterov"`: `v' = μ v − lr g; θ += −μ v + (1 + μ) v'`;
+   * - `"adam"`: bias-corrected moments `m`, `v` with `t` counted from 1,
+   *   `θ −= lr (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)`.
+   */
+  optimizer?: OptimizerName;
+  /**
+   * Momentum coefficient μ in [0, 1) for `"momentum"` and `"nesterov"`
+   * (default 0 for the default optimizer, else 0.9 as in `optim.py`).
+   */
+  momentum?: number;
+  /** Adam's decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Adam's decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Adam's term keeping the division finite (default 1e-8). */
+  epsilon?: number;
+}
+
+/** Every setting of an update rule, defaults filled in. */
+export type ResolvedOptimizer =
+  | { optimizer: "sgd" }
+  | { optimizer: "momentum"; momentum: number }
+  | { optimizer: "nesterov"; momentum: number }
+  | { optimizer: "adam"; beta1: number; beta2: number; epsilon: number };
+
+const NAMES: readonly OptimizerName[] = ["sgd", "momentum", "nesterov", "adam"];
+
+/**
+ * The optimizer `options` ask for, defaults filled in.
+ *
+ * @throws {RangeError} for an unknown name, a value out of range, or a
+ *   setting the chosen rule does not use (momentum with `"sgd"` or
+ *   `"adam"`, betas or epsilon without `"adam"`).
+ *
+ * @example
+ * ```ts
+ * import { resolveOptimizer } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(resolveOptimizer({ momentum: 0.9 }), { optimizer: "momentum", momentum: 0.9 });
+ * assert.deepEqual(resolveOptimizer({ optimizer: "adam" }), {
+ *   optimizer: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+ * });
+ * assert.throws(() => resolveOptimizer({ optimizer: "sgd", momentum: 0.5 }), /momentum/);
+ * ```
+ */
+export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
+  const { momentum, beta1, beta2, epsilon } = options;
+  const optimizer = options.optimizer ??
+    ((momentum ?? 0) > 0 ? "momentum" : "sgd");
+  if (!NAMES.includes(optimizer)) {
+    throw new RangeError(
+      `optimizer must be one of ${NAMES.map((n) => `"${n}"`).join(", ")}, got ${
+        JSON.stringify(optimizer)
+      }`,
+    );
+  }
+  const check = (name: string, value: number, ok: boolean, want: string) => {
+    if (!ok) throw new RangeError(`${name} must be ${want}, got ${value}`);
+  };
+  const unit = (name: string, value: number | undefined, fallback: number) => {
+    const v = value ?? fallback;
+    check(name, v, v >= 0 && v < 1, "a number in [0, 1)");
+    return v;
+  };
+  if (momentum !== undefined) unit("momentum", momentum, 0);
+  if (optimizer !== "adam") {
+    for (const [name, value] of Object.entries({ beta1, beta2, epsilon })) {
+      if (value !== undefined) {
+        throw new RangeError(
+          `${name} applies to optimizer "adam" only, got optimizer "${optimizer}"`,
+        );
+      }
+    }
+  }
+  if (
+    (optimizer === "sgd" || optimizer === "adam") && (momentum ?? 0) !== 0
+  ) {
+    throw new RangeError(
+      `momentum ${momentum} needs optimizer "momentum" or "nesterov", got "${optimizer}"`,
+    );
+  }
+  switch (optimizer) {
+    case "sgd":
+      return { optimizer };
+    case "momentum":
+    case "nesterov":
+      return {
+        optimizer: optimizer as "momentum",
+        momentum: unit("momentum", momentum, 0.9),
+      };
+    case "adam": {
+      const eps = epsilon ?? 1e-8;
+      check("epsilon", eps, eps > 0 && Number.isFinite(eps), "positive");
+      return {
+        optimizer,
+        beta1: unit("beta1", beta1, 0.9),
+        beta2: unit("beta2", beta2, 0.999),
+        epsilon: eps,
+      };
+    }
+  }
+}
+
+/**
+ * One update rule with its state (velocities, moments, step count) for a
+ * fixed list of parameters.
+ *
+ * @example Adam's first step moves each weight by about the learning rate
+ * ```ts
+ * import { kernels } from "@twolayer/net/kernels";
+ * import { Optimizer } from "./optimizers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const w = new Float64Array([1, 1]);
+ * const adam = new Optimizer({ optimizer: "adam" }, [w], kernels().axpy);
+ * adam.step([w], [new Float64Array([0.5, -2])], 0.1);
+ * assert.ok(Math.abs(w[0] - 0.9) < 1e-7 && Math.abs(w[1] - 1.1) < 1e-7);
+ * ```
+ */
+export class Optimizer {
+  /** The rule and its settings. */
+  readonly settings: ResolvedOptimizer;
+  /** Velocity (momentum, Nesterov) or first moment (Adam) per parameter. */
+  readonly #first: Float64Array[];
+  /** Adam's second moment per parameter. */
+  readonly #second: Float64Array[];
+  #t = 0;
+  readonly #sgd: (alpha: number, x: FloatArray, y: FloatArray) => void;
+
+  /**
+   * Sets up the rule with zero state (step count 0).
+   *
+   * @param options the rule (see {@linkcode resolveOptimizer}).
+   * @param params the parameters it will update, for the sizes of its state.
+   * @param axpy `y += alpha x` for plain SGD (the network's kernel, so the
+   *   workbook's numbers come out exactly).
+   */
+  constructor(
+    options: OptimizerOptions,
+    params: readonly FloatArray[],
+    axpy: (alpha: number, x: FloatArray, y: FloatArray) => void,
+  ) {
+    this.settings = resolveOptimizer(options);
+    const kind = this.settings.optimizer;
+    const state = () => params.map((p) => new Float64Array(p.length));
+    this.#first = kind === "sgd" ? [] : state();
+    this.#second = kind === "adam" ? state() : [];
+    this.#sgd = axpy;
+  }
+
+  /** One iteration's update of every parameter from its gradient. */
+  step(
+    params: readonly FloatArray[],
+    grads: readonly FloatArray[],
+    learningRate: number,
+  ): void {
+    const s = this.settings;
+    const lr = learningRate;
+    this.#t++;
+    params.forEach((param, k) => {
+      const g = grads[k];
+      if (s.optimizer === "sgd") {
+        this.#sgd(-lr, g, param);
+      } else if (s.optimizer === "momentum") {
+        const v = this.#first[k], mu = s.momentum;
+        for (let i = 0; i < v.length; i++) {
+          v[i] = mu * v[i] - lr * g[i];
+          param[i] += v[i];
+        }
+      } else if (s.optimizer === "nesterov") {
+        const v = this.#first[k], mu = s.momentum;
+        for (let i = 0; i < v.length; i++) {
+          const previous = v[i];
+          v[i] = mu * previous - lr * g[i];
+          param[i] += -mu * previous + (1 + mu) * v[i];
+        }
+      } else {
+        const m = this.#first[k], v = this.#second[k];
+        const { beta1, beta2, epsilon } = s;
+        const c1 = 1 - beta1 ** this.#t, c2 = 1 - beta2 ** this.#t;
+        for (let i = 0; i < m.length; i++) {
+          m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+          v[i] = beta2 * v[i] + (1 - beta2) * (g[i] * g[i]);
+          param[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon);
+        }
+      }
+    });
+  }
+}
