@@ -134,12 +134,8 @@ Deno.test("unknown and bad training options are errors", () => {
   }
 });
 
-Deno.test("a network records its last run's settings", () => {
-  const { net } = run({
-    optimizer: "nesterov",
-    earlyStopping: { patience: 3 },
-  });
-  assert.deepEqual(net.trainingSettings, {
+Deno.test("a run reports its settings, and net.train records them", () => {
+  const want = {
     learningRate: 0.5,
     learningRateDecay: 1,
     reg: 5e-6,
@@ -148,5 +144,23 @@ Deno.test("a network records its last run's settings", () => {
     optimizer: "nesterov",
     momentum: 0.9,
     earlyStopping: { patience: 3 },
+  };
+  const { stats } = run({
+    optimizer: "nesterov",
+    earlyStopping: { patience: 3 },
   });
+  assert.deepEqual(stats.settings, want);
+  const { X, y, XVal, yVal } = problem(5);
+  const net = new TwoLayerNet(6, 8, 3, { std: 0.1, rng: new RandomState(1) });
+  assert.equal(net.trainingSettings, undefined);
+  net.train(X, y, XVal, yVal, {
+    learningRate: 0.5,
+    learningRateDecay: 1,
+    numIters: 200,
+    batchSize: 20,
+    rng: new RandomState(2),
+    optimizer: "nesterov",
+    earlyStopping: { patience: 3 },
+  });
+  assert.deepEqual(net.trainingSettings, want);
 });
