@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import {
   type OptimizerOptions,
   RandomState,
-  resolveOptimizer,
   type TrainOptions,
 } from "../mod.ts";
 import { kernels } from "../src/kernels/mod.ts";
-import { Optimizer } from "../src/nn/optimizers.ts";
+import { Optimizer, resolveOptimizer } from "../src/nn/optimizers.ts";
 import { initToyData, initToyModel, TOY_LABELS } from "./toy.ts";
 
 interface Fixture {

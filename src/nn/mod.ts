@@ -33,11 +33,6 @@ export {
 export * from "./trainer.ts";
 export * from "./gradient_check.ts";
 export * from "./metrics.ts";
-export {
-  type OptimizerName,
-  type OptimizerOptions,
-  type ResolvedOptimizer,
-  resolveOptimizer,
-} from "./optimizers.ts";
+export type { OptimizerName, OptimizerOptions } from "./optimizers.ts";
 export type { AugmentOptions } from "./augment.ts";
 export * from "./confusion.ts";

@@ -53,7 +53,7 @@ const NAMES: readonly OptimizerName[] = ["sgd", "momentum", "nesterov", "adam"];
  *
  * @example
  * ```ts
- * import { resolveOptimizer } from "@twolayer/net";
+ * import { resolveOptimizer } from "./optimizers.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(resolveOptimizer({ momentum: 0.9 }), { optimizer: "momentum", momentum: 0.9 });
