@@ -3,7 +3,8 @@
  * runtime import cycle among our modules (static or dynamic imports;
  * `import type` is erased, so it cannot form one), and on a main entry
  * whose static graph, our modules plus every npm package reachable through
- * static imports, exceeds {@linkcode MAIN_LIMIT}. Prints each entry's size.
+ * static imports, exceeds {@linkcode MAIN_LIMIT}, or that exports more than
+ * {@linkcode MAIN_SYMBOLS} symbols. Prints each entry's size and symbols.
  *
  * Run with `deno task check` (or `deno run --allow-read --allow-run
  * tools/module_graph.ts`).
@@ -16,6 +17,31 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The most bytes the main entry's static graph may hold. */
 export const MAIN_LIMIT = 5 * 1024 * 1024;
+
+/** The most public symbols the main entry may export. */
+export const MAIN_SYMBOLS = 70;
+
+/** How many distinct symbols `deno doc` lists for `entry`. */
+async function symbolCount(entry: string): Promise<number> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", entry],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `deno doc ${entry} failed: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  const doc = JSON.parse(new TextDecoder().decode(stdout)) as {
+    nodes: Record<string, { symbols: { name: string }[] }>;
+  };
+  const names = Object.values(doc.nodes).flatMap((n) =>
+    n.symbols.map((s) => s.name)
+  );
+  return new Set(names).size;
+}
 
 /** One module of `deno info --json`, the fields used here. */
 interface InfoModule {
@@ -200,12 +226,15 @@ async function main(): Promise<number> {
   for (const [name, entry] of Object.entries(entries)) {
     const info = await denoInfo(entry);
     const { own, npm, packages } = await staticSize(entry, info);
+    const symbols = await symbolCount(entry);
     const over = name === "." && own + npm > MAIN_LIMIT;
-    failed ||= over;
+    const crowded = name === "." && symbols > MAIN_SYMBOLS;
+    failed ||= over || crowded;
     console.log(
       `${name.padEnd(10)} ${mb(own + npm).padStart(10)} (ours ${mb(own)}, ` +
-        `npm ${mb(npm)}: ${packages.length} packages)` +
-        (over ? ` over the limit of ${mb(MAIN_LIMIT)}` : ""),
+        `npm ${mb(npm)}: ${packages.length} packages), ${symbols} symbols` +
+        (over ? `, size over the limit of ${mb(MAIN_LIMIT)}` : "") +
+        (crowded ? `, symbols over the limit of ${MAIN_SYMBOLS}` : ""),
     );
     for (const m of info.modules) seen.add(m.specifier);
     edges.push(...edgesOf(info));
