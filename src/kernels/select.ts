@@ -14,7 +14,11 @@
 import type { Backend, BackendName } from "./backend.ts";
 import { loadBlas } from "./_blas.ts";
 import { defaultThreads } from "./_helper_threads.ts";
-import type { AnyMatrix, FloatArray } from "../core/matrix.ts";
+import {
+  type AnyMatrix,
+  assertFloatArray,
+  type FloatArray,
+} from "../core/matrix.ts";
 import { typescriptBackend } from "./_typescript.ts";
 import { loadWasm } from "./_wasm.ts";
 import {
@@ -327,8 +331,10 @@ function bind(b: Backend): Kernels {
       : gatherRows,
     // A finite Σ x² proves every value finite; an overflow or a non-finite
     // value falls back to the exact scan.
-    allFinite: b.sumSquares
-      ? (x) => Number.isFinite(b.sumSquares!(x)) || firstNonFinite(x) < 0
-      : (x) => firstNonFinite(x) < 0,
+    allFinite: (x) => {
+      assertFloatArray("allFinite", x);
+      return (b.sumSquares !== undefined && Number.isFinite(b.sumSquares(x))) ||
+        firstNonFinite(x) < 0;
+    },
   };
 }
