@@ -115,7 +115,7 @@ for (const backend of availableBackends()) {
   }
 }
 
-Deno.test("a float32 network converts float64 inputs once", () => {
+Deno.test("a float32 network converts float64 inputs alike on every call", () => {
   const { X } = initToyData();
   const net = toyModel("typescript", "float32");
   const a = net.scores(X), b = net.scores(X);

@@ -232,7 +232,7 @@ Deno.test("an oversized binary batch names expected and found sizes", async () =
   );
   await assertLoadFails(
     dir,
-    /test_batch from .* is oversized: expected 12292 bytes .*, found 12293/,
+    /test_batch\.bin: 12293 bytes is over the limit of 12292 bytes; expected 12292 bytes \(a binary batch of 4 images\)/,
   );
 });
 

@@ -254,6 +254,34 @@ for (const backend of availableBackends()) {
         () => k3.matmulAtB(z(2, 3), z(3, 4), z(3, 4)),
         { name: "RangeError", message: /expected b 2 x m and out 3 x m/ },
       );
+      // Integer data slipped past the Matrix constructor (as from untyped
+      // code) is refused before any backend reads it: never a crash.
+      const bytes = {
+        rows: 2,
+        cols: 2,
+        data: new Uint8Array(4).fill(200),
+      } as unknown as Matrix;
+      const message =
+        /must be a Float64Array or Float32Array, got Uint8Array; convert it first/;
+      assert.throws(() => k3.matmulAB(bytes, z(2, 2), z(2, 2)), message);
+      assert.throws(() => k3.matmulABt(z(2, 2), z(2, 2), bytes), message);
+      assert.throws(
+        () => k3.gatherRows(bytes, Int32Array.of(0), z(1, 2)),
+        message,
+      );
+      assert.throws(
+        () => k3.axpy(1, bytes.data as unknown as Float64Array, z(2, 2).data),
+        message,
+      );
+      assert.throws(
+        () => k3.allFinite(bytes.data as unknown as Float64Array),
+        message,
+      );
+      const short = { rows: 2, cols: 2, data: z(1, 2).data } as Matrix;
+      assert.throws(
+        () => k3.matmulAB(short, z(2, 2), z(2, 2)),
+        /matmulAB: a is 2 x 2 but holds 2 values/,
+      );
       const other: DType = dtype === "float64" ? "float32" : "float64";
       assert.throws(
         () => k3.matmulAB(z(2, 2), Matrix.zeros(2, 2, other), z(2, 2)),

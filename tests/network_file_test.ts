@@ -293,7 +293,9 @@ Deno.test("reads are bounded: missing, not a file, too large, unknown extension"
   await withTempDir(async (dir) => {
     await assert.rejects(
       TwoLayerNet.load(`${dir}/none.safetensors`),
-      new RegExp(`^Error: ${dir}/none.safetensors: no such file$`),
+      new RegExp(
+        `^Error: ${dir}/none.safetensors: no such file; expected a network file of at most 536870912 bytes$`,
+      ),
     );
     await Deno.mkdir(`${dir}/folder.npz`);
     await assert.rejects(

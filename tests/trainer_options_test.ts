@@ -102,7 +102,7 @@ Deno.test("unknown and bad training options are errors", () => {
   const bad: [TrainOptions, RegExp][] = [
     [
       { learningrate: 1 } as TrainOptions,
-      /no option "learningrate"; expected one of learningRate,/,
+      /train has no option "learningrate"; did you mean "learningRate"\? Known options: learningRate, learningRateDecay,/,
     ],
     [
       { earlyStopping: { patience: 0 } },

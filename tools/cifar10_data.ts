@@ -13,11 +13,20 @@
 import { downloadCifar10, exportCifar10Binary } from "../src/cifar10/mod.ts";
 
 const [command, ...rest] = Deno.args;
+// A failure is a message for the user, not a stack trace.
+const run = async (task: () => Promise<string>) => {
+  try {
+    console.log(await task());
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+};
 if (command === "download") {
   const format = rest.includes("--python") ? "python" : "binary";
-  console.log(await downloadCifar10({ format }));
+  await run(() => downloadCifar10({ format }));
 } else if (command === "export") {
-  console.log(await exportCifar10Binary(rest[0] ?? "data"));
+  await run(() => exportCifar10Binary(rest[0] ?? "data"));
 } else {
   console.error(
     "usage: tools/cifar10_data.ts download [--python] | export [DIR]",

@@ -15,6 +15,7 @@ import {
   RECORD_BYTES,
 } from "./batch.ts";
 import { pathKind } from "./_path_kind.ts";
+import { readBounded } from "../core/read_bounded.ts";
 import { type NumpyUint8Array, parsePickle } from "./_pickle.ts";
 
 /** Which official layout a batches folder holds. */
@@ -98,11 +99,15 @@ export function describeFolder(folder: BatchFolder): string {
 }
 
 /**
- * Reads one batch from a batches folder, in the binary layout (not yet
- * verified: the caller checks it).
+ * Reads one batch of `imagesPerBatch` images from a batches folder, in the
+ * binary layout (not yet verified: the caller checks it). The file is
+ * read only if it is a regular file of at most the size such a batch has
+ * (a binary batch exactly `imagesPerBatch * 3073` bytes; a pickle that
+ * plus its labels, file names and opcodes), and never past that.
  *
- * @throws {Error} for a missing batch file, or a pickle that is not a
- *   CIFAR-10 batch (naming expected vs found).
+ * @throws {Error} for a missing batch file, one that is not a regular file
+ *   or is too large (naming the file and the size expected), or a pickle
+ *   that is not a CIFAR-10 batch (naming expected vs found).
  *
  * @example
  * ```ts
@@ -113,7 +118,7 @@ export function describeFolder(folder: BatchFolder): string {
  * const dir = await Deno.makeTempDir();
  * await writeTinyCifar10(dir);
  * const path = `${dir}/cifar-10-batches-bin`;
- * const batch = await readFolderBatch({ path, format: "binary" }, "test_batch");
+ * const batch = await readFolderBatch({ path, format: "binary" }, "test_batch", 4);
  * assert.equal(batch.length, 4 * 3073);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -121,19 +126,28 @@ export function describeFolder(folder: BatchFolder): string {
 export async function readFolderBatch(
   folder: BatchFolder,
   name: Cifar10BatchName,
+  imagesPerBatch: number,
 ): Promise<Uint8Array> {
   const file = join(folder.path, name + FILE_SUFFIX[folder.format]);
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Error(
-        `missing batch ${name}: expected ${file} in ${describeFolder(folder)}`,
-      );
-    }
-    throw error;
+  if ((await pathKind(file)) === undefined) {
+    throw new Error(
+      `missing batch ${name}: expected ${file} in ${describeFolder(folder)}`,
+    );
   }
+  const records = imagesPerBatch * RECORD_BYTES;
+  const bytes = folder.format === "binary"
+    ? await readBounded(
+      file,
+      records,
+      `${records} bytes (a binary batch of ${imagesPerBatch} images)`,
+    )
+    // Beyond the pixels and labels, a pickle holds about 30 bytes of file
+    // name and opcodes per image; 100 leaves room for any pickler.
+    : await readBounded(
+      file,
+      imagesPerBatch * (RECORD_BYTES + 100) + 4096,
+      `a pickled batch of ${imagesPerBatch} images (about ${records} bytes)`,
+    );
   return folder.format === "binary"
     ? bytes
     : pickledBatchToBinary(bytes, name, describeFolder(folder));

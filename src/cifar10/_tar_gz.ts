@@ -13,11 +13,13 @@ const BLOCK = 512;
 const latin1 = new TextDecoder("latin1");
 
 /**
- * Extracts the gzip-compressed tar archive `file` into the folder `dir`.
+ * Extracts the gzip-compressed tar archive `file` into the folder `dir`,
+ * refusing to unpack more than `maxBytes` in all (a decompression bomb
+ * stops there).
  *
  * @throws {Error} for a corrupt or truncated archive, a header checksum
- *   mismatch, an entry that is not a file or folder (links are refused), or
- *   a path that would leave `dir`.
+ *   mismatch, an entry that is not a file or folder (links are refused), a
+ *   path that would leave `dir`, or more than `maxBytes` unpacked.
  *
  * @example A one-file archive, built here
  * ```ts
@@ -48,7 +50,9 @@ const latin1 = new TextDecoder("latin1");
 export async function extractTarGz(
   file: string | URL,
   dir: string,
+  maxBytes = Infinity,
 ): Promise<void> {
+  let unpacked = 0;
   using input = await Deno.open(file);
   const reader = new ExactReader(
     input.readable.pipeThrough(new DecompressionStream("gzip")).getReader(),
@@ -64,6 +68,13 @@ export async function extractTarGz(
       const name = longName ?? headerName(header);
       longName = undefined;
       const padded = Math.ceil(size / BLOCK) * BLOCK;
+      unpacked += padded;
+      if (unpacked > maxBytes) {
+        throw new Error(
+          `tar.gz archive ${file} unpacks to more than ${maxBytes} bytes ` +
+            `(at entry ${name}); expected at most that`,
+        );
+      }
       if (type === "L" || type === "x") {
         // GNU long name, or a pax header that may carry the path.
         const data = await reader.need(padded);

@@ -12,6 +12,7 @@ import { BATCH_FOLDER_NAMES, type BatchFormat } from "./_folder.ts";
 import { pathKind } from "./_path_kind.ts";
 import { progressReporter } from "../plot/progress.ts";
 import { extractTarGz } from "./_tar_gz.ts";
+import { checkOptionNames } from "../core/options.ts";
 
 /** One official archive: where it is and what it must hash to. */
 interface Archive {
@@ -54,6 +55,52 @@ export interface Cifar10DownloadOptions {
   /** Show download progress (see `progressReporter`); default: when stderr
    * is a terminal. */
   progress?: boolean;
+  /**
+   * Largest archive accepted, and largest total it may unpack to; default
+   * 256 MiB (the official archives are 170 MB and unpack to 185 MB).
+   */
+  maxBytes?: number;
+}
+
+const DOWNLOAD_OPTIONS: readonly (keyof Cifar10DownloadOptions)[] = [
+  "format",
+  "dataDir",
+  "url",
+  "md5",
+  "progress",
+  "maxBytes",
+];
+
+/**
+ * Throws unless `options` are {@linkcode Cifar10DownloadOptions} with
+ * known names and a known `format`.
+ *
+ * @example
+ * ```ts
+ * import { checkDownloadOptions } from "./download.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkDownloadOptions({ format: "python" });
+ * assert.throws(() => checkDownloadOptions({ data_dir: "x" } as never), /did you mean "dataDir"/);
+ * ```
+ */
+export function checkDownloadOptions(options: Cifar10DownloadOptions): void {
+  checkOptionNames("download", options, DOWNLOAD_OPTIONS);
+  const { format, maxBytes } = options ?? {};
+  if (format !== undefined && !Object.hasOwn(BATCH_FOLDER_NAMES, format)) {
+    throw new RangeError(
+      `download format must be "binary" or "python", got ${
+        JSON.stringify(format)
+      }`,
+    );
+  }
+  if (
+    maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)
+  ) {
+    throw new RangeError(
+      `download maxBytes must be a positive integer, got ${maxBytes}`,
+    );
+  }
 }
 
 /**
@@ -80,6 +127,8 @@ export interface Cifar10DownloadOptions {
 export async function downloadCifar10(
   options: Cifar10DownloadOptions = {},
 ): Promise<string> {
+  checkDownloadOptions(options);
+  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
   const format = options.format ?? "binary";
   const url = options.url ?? CIFAR10_ARCHIVES[format].url;
   const md5 = options.md5 ?? CIFAR10_ARCHIVES[format].md5;
@@ -103,8 +152,9 @@ export async function downloadCifar10(
       archive,
       md5,
       options.progress ?? Deno.stderr.isTerminal(),
+      maxBytes,
     );
-    await extractTarGz(archive, temp);
+    await extractTarGz(archive, temp, maxBytes);
     if ((await pathKind(join(temp, folderName))) !== "directory") {
       throw new Error(
         `archive ${url} has no ${folderName}/ folder; expected the ` +
@@ -127,6 +177,7 @@ async function fetchArchive(
   file: string,
   md5: string,
   progress: boolean,
+  maxBytes: number,
 ): Promise<void> {
   const response = await fetch(url);
   if (!response.ok || response.body === null) {
@@ -137,14 +188,27 @@ async function fetchArchive(
     );
   }
   const total = Number(response.headers.get("content-length") ?? NaN);
+  const tooLarge = () =>
+    new Error(
+      `download of ${url} is over the limit of ${maxBytes} bytes ` +
+        `(maxBytes); the official archives are about 170 MB`,
+    );
+  if (total > maxBytes) {
+    await response.body.cancel();
+    throw tooLarge();
+  }
   const hash = createHash("md5");
   const bar = progress && total > 0
     ? progressReporter({ total, label: url.slice(url.lastIndexOf("/") + 1) })
     : undefined;
-  let received = 0;
+  let received = 0, over = false;
   using out = await Deno.open(file, { write: true, createNew: true });
   try {
     for await (const chunk of response.body) {
+      if (received + chunk.length > maxBytes) {
+        over = true;
+        break;
+      }
       hash.update(chunk);
       for (let done = 0; done < chunk.length;) {
         done += await out.write(chunk.subarray(done));
@@ -162,6 +226,7 @@ async function fetchArchive(
   } finally {
     bar?.finish(undefined, received);
   }
+  if (over) throw tooLarge();
   if (!Number.isNaN(total) && received !== total) {
     throw new Error(
       `download of ${url} was cut off: expected ${total} bytes, ` +

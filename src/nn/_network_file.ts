@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readBounded } from "../core/read_bounded.ts";
 import { basename, dirname, extname, join } from "node:path";
 import { type DType, dtypeOf, Matrix } from "../core/matrix.ts";
 import type { LossName } from "./losses.ts";
@@ -260,7 +261,14 @@ export async function readNetworkFile(
   maxBytes: number = DEFAULT_MAX_NETWORK_BYTES,
 ): Promise<NetworkContents> {
   const format = encoderFor(path);
-  return await format.decode(await readBounded(path, maxBytes), path);
+  return await format.decode(
+    await readBounded(
+      path,
+      maxBytes,
+      `a network file of at most ${maxBytes} bytes`,
+    ),
+    path,
+  );
 }
 
 const FORMATS = {
@@ -279,38 +287,6 @@ function encoderFor(path: string) {
     );
   }
   return FORMATS[extension as keyof typeof FORMATS];
-}
-
-/** The bytes of a regular file of at most `maxBytes`, checked before and while reading. */
-async function readBounded(
-  path: string,
-  maxBytes: number,
-): Promise<Uint8Array> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) fail(path, "no such file");
-    throw error;
-  }
-  if (!info.isFile) fail(path, "not a regular file");
-  const size = info.size;
-  if (size > maxBytes) {
-    fail(path, `${size} bytes is over the limit of ${maxBytes} bytes`);
-  }
-  using file = await Deno.open(path);
-  // One spare byte tells a file that grew since stat from one that did not.
-  const bytes = new Uint8Array(size + 1);
-  let length = 0;
-  while (length < bytes.length) {
-    const read = await file.read(bytes.subarray(length));
-    if (read === null) break;
-    length += read;
-  }
-  if (length !== size) {
-    fail(path, `it changed while being read (${size} bytes, then ${length})`);
-  }
-  return bytes.subarray(0, size);
 }
 
 /** Parameters and mean image checked against each other, before metadata. */

@@ -8,6 +8,7 @@
 
 import type { FloatArray, Matrix } from "../core/matrix.ts";
 import type { RandomState } from "../core/random.ts";
+import { checkOptionNames } from "../core/options.ts";
 
 /** Options of `TrainOptions.augment`. */
 export interface AugmentOptions {
@@ -58,13 +59,7 @@ export function augmenter(
       `augment must be an object such as { flipHorizontal: true }, got ${options}`,
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key)) {
-      throw new RangeError(
-        `augment has no option "${key}"; expected ${KEYS.join(" or ")}`,
-      );
-    }
-  }
+  checkOptionNames("augment", options, KEYS);
   if (!options.flipHorizontal) return undefined;
   const shape = options.imageShape ??
     (inputSize === 3072 ? [32, 32, 3] : undefined);

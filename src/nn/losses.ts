@@ -32,9 +32,29 @@ export type LossFunction = <A extends FloatArray>(
 ) => LossResult<A>;
 
 /**
- * Throws a `RangeError` unless `y` has `n` integer labels in 0..numClasses-1.
+ * Throws a `RangeError` unless `y` has `n` integer labels in
+ * 0..numClasses-1 (any non-negative integers when `numClasses` is
+ * omitted). The one label check of training, the search (before any
+ * Worker gets the labels) and the loss.
+ *
+ * @example
+ * ```ts
+ * import { checkLabels } from "./losses.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkLabels([0, 2], 2, 3);
+ * assert.throws(
+ *   () => checkLabels([0, 1.5], 2),
+ *   /label 1 is 1.5; expected a non-negative integer/,
+ * );
+ * ```
  */
-export function checkLabels(y: Labels, n: number, numClasses: number): void {
+export function checkLabels(y: Labels, n: number, numClasses?: number): void {
+  if (y === null || typeof y !== "object" || typeof y.length !== "number") {
+    throw new TypeError(
+      `labels must be an Int32Array or an array of integers, got ${y}`,
+    );
+  }
   if (y.length !== n) {
     throw new RangeError(
       `expected ${n} labels (one per row), got ${y.length}`,
@@ -42,11 +62,63 @@ export function checkLabels(y: Labels, n: number, numClasses: number): void {
   }
   for (let i = 0; i < n; i++) {
     const label = y[i];
-    if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
+    if (
+      !Number.isInteger(label) || label < 0 ||
+      (numClasses !== undefined && label >= numClasses)
+    ) {
       throw new RangeError(
-        `label ${i} is ${label}; expected an integer in 0..${numClasses - 1}`,
+        `label ${i} is ${label}; expected ${
+          numClasses === undefined
+            ? "a non-negative integer (a class index)"
+            : `an integer in 0..${numClasses - 1}`
+        }`,
       );
     }
+  }
+}
+
+/**
+ * Throws a `RangeError` unless `reg` is a non-negative finite number (a
+ * negative strength would reward large weights and give a negative loss).
+ *
+ * @example
+ * ```ts
+ * import { checkReg } from "./losses.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkReg(0.05);
+ * assert.throws(() => checkReg(-10), /reg must be a non-negative finite number, got -10/);
+ * ```
+ */
+export function checkReg(reg: number): void {
+  if (!(typeof reg === "number" && reg >= 0 && Number.isFinite(reg))) {
+    throw new RangeError(
+      `reg must be a non-negative finite number, got ${reg}`,
+    );
+  }
+}
+
+/**
+ * Throws a `RangeError` naming `what` unless `loss` names one of
+ * {@linkcode LOSSES} (its own keys: `"toString"` is no loss).
+ *
+ * @example
+ * ```ts
+ * import { checkLossName } from "./losses.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkLossName("loss", "softmax");
+ * assert.throws(() => checkLossName("loss", "toString"), /loss must be "mse" or "softmax"/);
+ * ```
+ */
+export function checkLossName(
+  what: string,
+  loss: unknown,
+): asserts loss is LossName {
+  if (typeof loss !== "string" || !Object.hasOwn(LOSSES, loss)) {
+    throw new RangeError(
+      `${what} must be "mse" or "softmax", got ${JSON.stringify(loss)}`,
+    );
   }
 }
 

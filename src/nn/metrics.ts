@@ -42,7 +42,7 @@ export function argmaxRows(m: Matrix<FloatArray>): Int32Array {
  * ```
  */
 export function accuracy(predicted: Int32Array, y: Labels): number {
-  checkLabels(y, predicted.length, Infinity);
+  checkLabels(y, predicted.length);
   let hits = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === y[i]) hits++;
   return hits / predicted.length;

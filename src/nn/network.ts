@@ -11,11 +11,19 @@ import {
   type Kernels,
   kernels,
 } from "../kernels/select.ts";
-import { type Labels, LOSSES, type LossName } from "./losses.ts";
+import {
+  checkLossName,
+  checkReg,
+  type Labels,
+  LOSSES,
+  type LossName,
+} from "./losses.ts";
+import { checkOptionNames } from "../core/options.ts";
 import {
   allocate,
   asDType,
   assertShape,
+  checkDType,
   type DType,
   dtypeOf,
   type FloatArray,
@@ -61,6 +69,15 @@ export interface TwoLayerNetOptions {
   params?: Params;
 }
 
+const NET_OPTIONS: readonly (keyof TwoLayerNetOptions)[] = [
+  "std",
+  "rng",
+  "loss",
+  "dtype",
+  "backend",
+  "params",
+];
+
 /** Options of {@linkcode TwoLayerNet.load} and {@linkcode TwoLayerNet.fromSafetensors}. */
 export interface LoadOptions {
   /** Loss for files that do not name one, such as numpy's (default `"mse"`). */
@@ -70,6 +87,12 @@ export interface LoadOptions {
   /** Largest file {@linkcode TwoLayerNet.load} reads (default 512 MiB). */
   maxBytes?: number;
 }
+
+const LOAD_OPTIONS: readonly (keyof LoadOptions)[] = [
+  "loss",
+  "backend",
+  "maxBytes",
+];
 
 /** Loss and gradients from {@linkcode TwoLayerNet.loss}. */
 export interface LossAndGrads {
@@ -136,7 +159,9 @@ export class TwoLayerNet {
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
    * `W2 = std * randn(C, H)`, biases zero.
    *
-   * @throws {RangeError} when a size is not a positive integer.
+   * @throws {RangeError} when a size is not a positive integer, an option
+   *   is unknown, or its value is out of range (`std` not a finite
+   *   non-negative number, another `loss` or `dtype`).
    */
   constructor(
     inputSize: number,
@@ -157,13 +182,12 @@ export class TwoLayerNet {
         );
       }
     }
+    checkOptionNames("TwoLayerNet", options, NET_OPTIONS);
     const { std = 1e-4, rng = random, loss = "mse", dtype = "float64" } =
       options;
-    if (!(loss in LOSSES)) {
-      throw new RangeError(
-        `TwoLayerNet loss must be "mse" or "softmax", got "${loss}"`,
-      );
-    }
+    checkLossName("TwoLayerNet loss", loss);
+    checkDType("TwoLayerNet dtype", dtype);
+    checkStd(std);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numClasses = numClasses;
@@ -238,6 +262,7 @@ export class TwoLayerNet {
     path: string,
     options: LoadOptions = {},
   ): Promise<TwoLayerNet> {
+    checkOptionNames("TwoLayerNet.load", options, LOAD_OPTIONS);
     const { maxBytes = DEFAULT_MAX_NETWORK_BYTES } = options;
     return TwoLayerNet.#fromContents(
       await readNetworkFile(path, maxBytes),
@@ -273,6 +298,7 @@ export class TwoLayerNet {
     bytes: Uint8Array,
     options: LoadOptions = {},
   ): TwoLayerNet {
+    checkOptionNames("TwoLayerNet.fromSafetensors", options, LOAD_OPTIONS);
     return TwoLayerNet.#fromContents(
       networkFromSafetensors(bytes, "safetensors bytes"),
       options,
@@ -292,6 +318,9 @@ export class TwoLayerNet {
     contents: NetworkContents,
     options: LoadOptions,
   ): TwoLayerNet {
+    if (options.loss !== undefined) {
+      checkLossName("load option loss", options.loss);
+    }
     const { params } = contents;
     const net = new TwoLayerNet(
       params.W1.cols,
@@ -326,10 +355,11 @@ export class TwoLayerNet {
    * Regularised loss on (X, y) and the gradient of every parameter
    * (fresh copies, safe to keep).
    *
-   * @throws {RangeError} on a wrong shape, a label outside 0..C-1 or a
-   *   non-finite input value.
+   * @throws {RangeError} on a wrong shape, a label outside 0..C-1, a
+   *   non-finite input value, or a negative or non-finite `reg`.
    */
   loss(X: Matrix<FloatArray>, y: Labels, reg = 0): LossAndGrads {
+    checkReg(reg);
     const loss = this.lossAndGradients(this.input(X), y, reg);
     const grads = zeroParams(
       this.dtype,
@@ -437,7 +467,7 @@ export class TwoLayerNet {
   /**
    * `X` checked (shape; finite values in `rows`, or everywhere) and in the
    * network's element type: a float64 matrix given to a float32 net is
-   * converted once and cached.
+   * converted on every call, so an edit of `X` in place is always seen.
    */
   input(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray> {
     assertShape("X", X, null, this.inputSize);
@@ -476,6 +506,15 @@ export function assertFinite(
         }, ${at % c}) is ${m.data[at]}`,
       );
     }
+  }
+}
+
+/** The initial weights' scale must be a finite number, 0 or more. */
+function checkStd(std: unknown): void {
+  if (!(typeof std === "number" && std >= 0 && Number.isFinite(std))) {
+    throw new RangeError(
+      `TwoLayerNet std must be a non-negative finite number, got ${std}`,
+    );
   }
 }
 

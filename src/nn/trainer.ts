@@ -7,7 +7,8 @@
  */
 
 import { augmenter, type AugmentOptions } from "./augment.ts";
-import { checkLabels, type Labels } from "./losses.ts";
+import { checkLabels, checkReg, type Labels } from "./losses.ts";
+import { checkOptionNames } from "../core/options.ts";
 import { type FloatArray, Matrix } from "../core/matrix.ts";
 import { random, type RandomState } from "../core/random.ts";
 import { accuracy } from "./metrics.ts";
@@ -102,7 +103,19 @@ export type TrainSettings = Omit<
   "rng" | "onProgress" | "log" | "verbose"
 >;
 
-const OPTION_NAMES: readonly (keyof TrainOptions)[] = [
+/**
+ * The option names {@linkcode trainNetwork} accepts (any other is an
+ * error that suggests the one meant).
+ *
+ * @example
+ * ```ts
+ * import { TRAIN_OPTION_NAMES } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(TRAIN_OPTION_NAMES.includes("learningRate"));
+ * ```
+ */
+export const TRAIN_OPTION_NAMES: readonly (keyof TrainOptions)[] = [
   "learningRate",
   "learningRateDecay",
   "reg",
@@ -152,15 +165,7 @@ export function trainNetwork(
   yVal: Labels,
   options: TrainOptions = {},
 ): TrainStats {
-  for (const key of Object.keys(options)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
-      throw new RangeError(
-        `trainNetwork has no option "${key}"; expected one of ${
-          OPTION_NAMES.join(", ")
-        }`,
-      );
-    }
-  }
+  checkOptionNames("train", options, TRAIN_OPTION_NAMES);
   const {
     learningRateDecay = 0.95,
     reg = 5e-6,
@@ -173,13 +178,8 @@ export function trainNetwork(
     log = console.log,
   } = options;
   let { learningRate = 1e-3 } = options;
-  checkOptions({
-    learningRate,
-    learningRateDecay,
-    reg,
-    numIters,
-    batchSize,
-  });
+  checkOptions({ learningRate, learningRateDecay, numIters, batchSize });
+  checkReg(reg);
   const patience = earlyStopping && checkPatience(earlyStopping);
   const augment = options.augment &&
     augmenter(options.augment, net.inputSize);
@@ -284,13 +284,8 @@ export function trainNetwork(
 }
 
 function checkPatience(earlyStopping: EarlyStoppingOptions): number {
-  const { patience, ...rest } = earlyStopping ?? {};
-  const unknown = Object.keys(rest);
-  if (unknown.length > 0) {
-    throw new RangeError(
-      `earlyStopping has no option "${unknown[0]}"; expected patience`,
-    );
-  }
+  checkOptionNames("earlyStopping", earlyStopping, ["patience"]);
+  const { patience } = earlyStopping;
   if (!Number.isInteger(patience) || patience < 1) {
     throw new RangeError(
       `earlyStopping.patience must be a positive integer (epochs), got ${patience}`,
@@ -313,7 +308,6 @@ function checkOptions(o: Record<string, number>): void {
       (v) => v > 0 && Number.isFinite(v),
       "a positive finite number",
     ],
-    reg: [(v) => v >= 0 && Number.isFinite(v), "a non-negative finite number"],
     numIters: [(v) => Number.isInteger(v) && v >= 0, "a non-negative integer"],
     batchSize: [(v) => Number.isInteger(v) && v > 0, "a positive integer"],
   };

@@ -50,25 +50,25 @@ export type FromWorker =
   }
   | { type: "error"; index: number; message: string };
 
-const sharedCopies = new WeakMap<Matrix<FloatArray>, SharedMatrix>();
-
-/** `m` backed by shared memory; copied once per matrix, then reused. */
+/**
+ * `m` backed by shared memory: its own buffer when already shared, else a
+ * copy made for this search (not cached, so that an edit of `m` in place
+ * between two searches is seen by the second).
+ */
 export function shareMatrix(m: Matrix<FloatArray>): SharedMatrix {
   const { buffer } = m.data;
-  if (buffer instanceof SharedArrayBuffer && m.data.byteOffset === 0) {
+  if (
+    buffer instanceof SharedArrayBuffer && m.data.byteOffset === 0 &&
+    buffer.byteLength === m.data.byteLength
+  ) {
     return { rows: m.rows, cols: m.cols, dtype: m.dtype, buffer };
   }
-  let shared = sharedCopies.get(m);
-  if (!shared) {
-    const sab = new SharedArrayBuffer(m.data.byteLength);
-    const view = m.dtype === "float32"
-      ? new Float32Array(sab)
-      : new Float64Array(sab);
-    view.set(m.data);
-    shared = { rows: m.rows, cols: m.cols, dtype: m.dtype, buffer: sab };
-    sharedCopies.set(m, shared);
-  }
-  return shared;
+  const sab = new SharedArrayBuffer(m.data.byteLength);
+  const view = m.dtype === "float32"
+    ? new Float32Array(sab)
+    : new Float64Array(sab);
+  view.set(m.data);
+  return { rows: m.rows, cols: m.cols, dtype: m.dtype, buffer: sab };
 }
 
 /** The matrix view of a {@linkcode SharedMatrix} (no copy). */

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { DType } from "../core/matrix.ts";
+import { checkDType, type DType } from "../core/matrix.ts";
+import { checkOptionNames } from "../core/options.ts";
 import {
   type BackendChoice,
   getBackend,
@@ -15,6 +16,8 @@ import {
 import type { TwoLayerNet } from "../nn/network.ts";
 import type { TrainProgress } from "../nn/trainer.ts";
 import {
+  checkSearchData,
+  checkSettingNames,
   type SearchData,
   type SearchRow,
   type SearchSetting,
@@ -56,6 +59,16 @@ export interface SearchOptions {
   onResult?: (row: SearchRow) => void;
 }
 
+const SEARCH_OPTIONS: readonly (keyof SearchOptions)[] = [
+  "seed",
+  "workers",
+  "dtype",
+  "backend",
+  "onProgress",
+  "progressEvery",
+  "onResult",
+];
+
 /** The search table and a snapshot of the best network. */
 export interface SearchResult {
   /** One row per setting, in the order given. */
@@ -93,8 +106,10 @@ export async function searchHyperparameters(
   settings: SearchSetting[],
   options: SearchOptions = {},
 ): Promise<SearchResult> {
+  checkOptionNames("searchHyperparameters", options, SEARCH_OPTIONS);
   const { seed = 0, workers = 1, dtype, backend, progressEvery = 10 } = options;
-  if (settings.length === 0) {
+  if (dtype !== undefined) checkDType("searchHyperparameters dtype", dtype);
+  if (!Array.isArray(settings) || settings.length === 0) {
     throw new RangeError(
       "searchHyperparameters needs at least one setting, got 0",
     );
@@ -102,6 +117,18 @@ export async function searchHyperparameters(
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   }
+  if (
+    !Number.isInteger(seed) || !Number.isInteger(progressEvery) ||
+    progressEvery < 1
+  ) {
+    throw new RangeError(
+      `seed must be an integer and progressEvery a positive integer, got ${seed} and ${progressEvery}`,
+    );
+  }
+  // Checked here, once, for any number of Workers: a typo in the last
+  // setting fails before the first trains, and labels reach Workers whole.
+  settings.forEach((s, i) => checkSettingNames(`setting ${i}`, s));
+  checkSearchData(data);
   const rows: SearchRow[] = new Array(settings.length);
   let best: { row: SearchRow; net: TwoLayerNet } | undefined;
   let done = 0;
@@ -139,12 +166,20 @@ export async function searchHyperparameters(
 
   if (workers === 1) {
     settings.forEach((setting, index) => {
-      const { row, net } = trainSetting(data, setting, seed + index, {
-        dtype,
-        backend,
-        onProgress: (p) => report(index, p),
-      });
-      finish(index, row, net);
+      let trained;
+      try {
+        trained = trainSetting(data, setting, seed + index, {
+          dtype,
+          backend,
+          onProgress: (p) => report(index, p),
+        });
+      } catch (error) {
+        // The message a Worker's failure gets, so both paths read alike.
+        throw new Error(`setting ${index}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      finish(index, trained.row, trained.net);
     });
   } else {
     const { runOnWorkers } = await import("./_pool.ts");

@@ -14,7 +14,14 @@ import { TwoLayerNet } from "../nn/network.ts";
 import { accuracy } from "../nn/metrics.ts";
 import { resolveOptimizer } from "../nn/optimizers.ts";
 import { RandomState } from "../core/random.ts";
-import type { TrainOptions, TrainProgress, TrainStats } from "../nn/trainer.ts";
+import {
+  TRAIN_OPTION_NAMES,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainStats,
+} from "../nn/trainer.ts";
+import { checkLabels } from "../nn/losses.ts";
+import { checkOptionNames } from "../core/options.ts";
 
 /** One point of the search: training options plus the network's shape and loss. */
 export interface SearchSetting
@@ -93,6 +100,83 @@ export const SEARCH_DEFAULTS: SearchRow["setting"] = {
   momentum: 0,
 };
 
+/** The names a {@linkcode SearchSetting} may hold. */
+const SETTING_NAMES: readonly string[] = [
+  "hiddenSize",
+  "loss",
+  "std",
+  ...TRAIN_OPTION_NAMES.filter((name) =>
+    !["rng", "onProgress", "log", "verbose"].includes(name)
+  ),
+];
+
+/**
+ * Throws unless every name in `setting` is one a search setting has
+ * (a typo is an error that suggests the name meant); `where` names it.
+ *
+ * @example
+ * ```ts
+ * import { checkSettingNames } from "./setting.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkSettingNames("setting 0", { learningRate: 1e-3, hiddenSize: 50 });
+ * assert.throws(
+ *   () => checkSettingNames("setting 0", { hidden_size: 50 }),
+ *   /setting 0 has no option "hidden_size"; did you mean "hiddenSize"\?/,
+ * );
+ * ```
+ */
+export function checkSettingNames(where: string, setting: unknown): void {
+  checkOptionNames(where, setting, SETTING_NAMES);
+}
+
+/**
+ * Checks the search's data once, in this thread, whatever the number of
+ * Workers: integer labels (not truncated on the way to a Worker), one
+ * label per row, the same columns in both splits. Returns the number of
+ * classes, one more than the largest label.
+ *
+ * @example
+ * ```ts
+ * import { checkSearchData } from "./setting.ts";
+ * import { Matrix } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const X = Matrix.fromRows([[1, 0], [0, 1]]);
+ * assert.equal(checkSearchData({ XTrain: X, yTrain: [0, 2], XVal: X, yVal: [1, 0] }), 3);
+ * assert.throws(
+ *   () => checkSearchData({ XTrain: X, yTrain: [0, 1.5], XVal: X, yVal: [1, 0] }),
+ *   /yTrain: label 1 is 1.5; expected a non-negative integer/,
+ * );
+ * ```
+ */
+export function checkSearchData(data: SearchData): number {
+  const { XTrain, yTrain, XVal, yVal } = data;
+  for (
+    const [what, X, y] of [["yTrain", XTrain, yTrain], [
+      "yVal",
+      XVal,
+      yVal,
+    ]] as const
+  ) {
+    try {
+      checkLabels(y, X.rows);
+    } catch (error) {
+      throw new RangeError(`${what}: ${(error as Error).message}`);
+    }
+  }
+  if (XVal.cols !== XTrain.cols) {
+    throw new RangeError(
+      `XVal must have the ${XTrain.cols} columns of XTrain, got ${XVal.cols}`,
+    );
+  }
+  let max = -1;
+  for (const y of [yTrain, yVal]) {
+    for (let i = 0; i < y.length; i++) if (y[i] > max) max = y[i];
+  }
+  return max + 1;
+}
+
 /**
  * Every combination of the listed values (a grid), in row-major order: the
  * last key varies fastest, like nested for-loops.
@@ -112,6 +196,7 @@ export const SEARCH_DEFAULTS: SearchRow["setting"] = {
 export function gridSettings(
   grid: { [K in keyof SearchSetting]: SearchSetting[K][] },
 ): SearchSetting[] {
+  checkSettingNames("gridSettings", grid);
   let out: SearchSetting[] = [{}];
   for (const [key, values] of Object.entries(grid)) {
     if (!Array.isArray(values) || values.length === 0) {
@@ -140,6 +225,8 @@ export function trainSetting(
     onProgress?: (p: TrainProgress) => void;
   } = {},
 ): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
+  checkSettingNames("setting", setting);
+  const classes = checkSearchData(data);
   const resolved = resolveOptimizer(setting);
   const full: FullSetting = {
     ...SEARCH_DEFAULTS,
@@ -149,7 +236,6 @@ export function trainSetting(
   const { hiddenSize, loss, std, ...train } = full;
   const started = performance.now();
   const rng = new RandomState(seed);
-  const classes = countClasses(data);
   const net = new TwoLayerNet(data.XTrain.cols, hiddenSize, classes, {
     std,
     rng,
@@ -174,13 +260,4 @@ export function trainSetting(
     },
     net,
   };
-}
-
-/** Number of classes: one more than the largest label seen. */
-function countClasses({ yTrain, yVal }: SearchData): number {
-  let max = -1;
-  for (const y of [yTrain, yVal]) {
-    for (let i = 0; i < y.length; i++) if (y[i] > max) max = y[i];
-  }
-  return max + 1;
 }
