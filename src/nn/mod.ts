@@ -30,7 +30,14 @@ export {
   mseLoss,
   softmaxLoss,
 } from "./losses.ts";
-export * from "./trainer.ts";
+export {
+  type EarlyStoppingOptions,
+  trainNetwork,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainSettings,
+  type TrainStats,
+} from "./trainer.ts";
 export * from "./gradient_check.ts";
 export * from "./metrics.ts";
 export type { OptimizerName, OptimizerOptions } from "./optimizers.ts";

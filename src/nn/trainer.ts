@@ -109,7 +109,7 @@ export type TrainSettings = Omit<
  *
  * @example
  * ```ts
- * import { TRAIN_OPTION_NAMES } from "@twolayer/net";
+ * import { TRAIN_OPTION_NAMES } from "./trainer.ts";
  * import assert from "node:assert/strict";
  *
  * assert.ok(TRAIN_OPTION_NAMES.includes("learningRate"));
