@@ -1,0 +1,180 @@
+/**
+ * Getting a notebook cell's output out, reliably: {@linkcode show} for
+ * charts, pictures and tables, {@linkcode routeConsoleToJupyter} for
+ * printed lines, {@linkcode setShowHandler} to send shown items elsewhere
+ * when the cells run as a script.
+ *
+ * Deno's kernel forwards `console.log` through a pipe that a separate
+ * thread reads, so it can report a cell finished before that cell's last
+ * lines arrive; headless runs (`jupyter nbconvert --execute`) then drop
+ * them. Messages the kernel broadcasts itself are sent in order, before the
+ * cell ends, so both functions here go that way.
+ *
+ * @module
+ */
+
+import { Figure, jupyterDisplay, type MimeBundle } from "./display.ts";
+
+/**
+ * Receives what {@linkcode show} is given, e.g. to save it as a file.
+ * `name` is the one passed to `show`, if any.
+ */
+export type ShowHandler = (
+  item: unknown,
+  name: string | undefined,
+) => void | Promise<void>;
+
+let handler: ShowHandler | undefined;
+
+/**
+ * Sends every later {@linkcode show} to `next` (or, with `undefined`,
+ * back to the default: Jupyter inside Deno's kernel, the console
+ * elsewhere). Returns the handler it replaces.
+ *
+ * @example Collect what a piece of code shows
+ * ```ts
+ * import { setShowHandler, show } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const shown: [unknown, string | undefined][] = [];
+ * const previous = setShowHandler((item, name) => {
+ *   shown.push([item, name]);
+ * });
+ * await show("a table", "report");
+ * setShowHandler(previous);
+ * assert.deepEqual(shown, [["a table", "report"]]);
+ * ```
+ */
+export function setShowHandler(
+  next: ShowHandler | undefined,
+): ShowHandler | undefined {
+  const previous = handler;
+  handler = next;
+  return previous;
+}
+
+/**
+ * Shows a chart ({@linkcode Figure}), a picture, a table or any value, and
+ * resolves once it is delivered. In Deno's Jupyter kernel it becomes a
+ * display output; a `Figure` also carries a PNG (2x), for exporters that
+ * take neither HTML nor SVG. With a {@linkcode setShowHandler} handler, the
+ * handler gets it (`name` says what to call it, e.g. a file name);
+ * elsewhere its text form is printed.
+ *
+ * @example Outside Jupyter, values print
+ * ```ts
+ * import { show } from "@twolayer/net/plot";
+ *
+ * await show("hello"); // prints hello
+ * ```
+ */
+export async function show(item: unknown, name?: string): Promise<void> {
+  if (handler) return await handler(item, name);
+  const jupyter = jupyterApi();
+  if (!jupyter) {
+    console.log(textOf(item));
+    return;
+  }
+  if (!hasBundle(item)) {
+    await jupyter.display(item);
+    return;
+  }
+  const data: MimeBundle = { ...item[jupyterDisplay]() };
+  const metadata: Record<string, unknown> = {};
+  if (item instanceof Figure) {
+    try {
+      data["image/png"] = (await item.png({ scale: 2 })).toBase64();
+      const size = svgSize(item.svg);
+      if (size) metadata["image/png"] = size;
+    } catch {
+      // No font for the PNG: the SVG and HTML forms still show.
+    }
+  }
+  await jupyter.broadcast("display_data", { data, metadata, transient: {} });
+}
+
+const routed = Symbol.for("twolayer.routeConsoleToJupyter");
+
+/**
+ * Inside Deno's Jupyter kernel, sends `console.log`, `info` and `debug`
+ * (standard output) and `console.error` and `warn` (standard error) as
+ * the kernel's own stream messages, so a cell's last lines can no longer
+ * arrive after the cell has finished (see the module notes). Strings print
+ * as they are, other values as `Deno.inspect` shows them; `%` format
+ * directives are not interpreted. Calling it again changes nothing.
+ * Returns whether the console is routed; outside the kernel it does
+ * nothing and returns `false`.
+ *
+ * @example
+ * ```ts
+ * import { routeConsoleToJupyter } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(routeConsoleToJupyter(), false); // not in a kernel
+ * ```
+ */
+export function routeConsoleToJupyter(): boolean {
+  const jupyter = jupyterApi();
+  if (!jupyter) return false;
+  const console = globalThis.console as Console & { [routed]?: true };
+  if (console[routed]) return true;
+  const stream = (name: "stdout" | "stderr") => (...args: unknown[]) => {
+    const text = args.map((arg) =>
+      typeof arg === "string" ? arg : Deno.inspect(arg, { colors: false })
+    ).join(" ");
+    // A failed broadcast must not fail the cell that printed.
+    Promise.resolve(
+      jupyter.broadcast("stream", { name, text: `${text}\n` }),
+    ).catch(() => {});
+  };
+  console.log = console.info = console.debug = stream("stdout");
+  console.error = console.warn = stream("stderr");
+  console[routed] = true;
+  return true;
+}
+
+/** The parts of `Deno.jupyter` used here. */
+interface JupyterApi {
+  display(item: unknown): Promise<void>;
+  broadcast(type: string, content: Record<string, unknown>): Promise<void>;
+}
+
+/** `Deno.jupyter` inside Deno's kernel; undefined elsewhere. */
+function jupyterApi(): JupyterApi | undefined {
+  try {
+    // Reading Deno.jupyter outside the kernel throws.
+    const jupyter = Reflect.get(Deno, "jupyter") as Partial<JupyterApi> | undefined;
+    return typeof jupyter?.broadcast === "function" &&
+        typeof jupyter.display === "function"
+      ? jupyter as JupyterApi
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasBundle(
+  item: unknown,
+): item is { [jupyterDisplay](): MimeBundle } {
+  return typeof item === "object" && item !== null &&
+    typeof (item as Record<symbol, unknown>)[jupyterDisplay] === "function";
+}
+
+/** The text a value shows where nothing richer can be shown. */
+function textOf(item: unknown): string {
+  if (typeof item === "string") return item;
+  if (hasBundle(item)) {
+    const bundle = item[jupyterDisplay]();
+    if ("text/markdown" in bundle) return bundle["text/markdown"];
+    if ("text/plain" in bundle) return bundle["text/plain"];
+  }
+  return Deno.inspect(item, { colors: false });
+}
+
+/** The SVG's declared width and height in CSS pixels, when it has both. */
+function svgSize(svg: string): { width: number; height: number } | undefined {
+  const tag = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? "";
+  const width = Number(/\swidth="([\d.]+)"/.exec(tag)?.[1]);
+  const height = Number(/\sheight="([\d.]+)"/.exec(tag)?.[1]);
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}
