@@ -12,7 +12,7 @@
  * @module
  */
 
-import { toFileUrl } from "node:url";
+import { pathToFileURL } from "node:url";
 import { describeBackend } from "../mod.ts";
 import { Figure, Picture, setShowHandler } from "../src/plot/mod.ts";
 import { ReferenceComparison, searchSize } from "../src/workbook/mod.ts";
@@ -83,7 +83,7 @@ if (Deno.stderr.isTerminal()) {
 
 const module = await writeNotebookModule(NOTEBOOK);
 try {
-  await import(toFileUrl(module).href);
+  await import(pathToFileURL(module).href);
 } catch (error) {
   await discardOutput(staging);
   throw error;

@@ -279,7 +279,8 @@ export class Figure {
     const base64 = new TextEncoder().encode(this.svg).toBase64();
     return {
       "image/svg+xml": this.svg,
-      "text/html": `<img alt="chart" src="data:image/svg+xml;base64,${base64}">`,
+      "text/html":
+        `<img alt="chart" src="data:image/svg+xml;base64,${base64}">`,
       "text/plain": "Figure (SVG)",
     };
   }

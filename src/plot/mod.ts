@@ -3,7 +3,7 @@
  * PNG) and {@linkcode Picture} (pixels), both shown inline in Jupyter;
  * the workbook's loss, accuracy, search and class-count charts; image
  * grids and first-layer weights; a progress bar for terminals and
- * notebooks; {@linkcode show} and {@linkcode routeConsoleToJupyter}, which
+ * notebooks; {@linkcode show} and {@linkcode keepCellOutput}, which
  * deliver a notebook cell's output before the cell ends.
  *
  * @example

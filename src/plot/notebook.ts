@@ -1,14 +1,15 @@
 /**
  * Getting a notebook cell's output out, reliably: {@linkcode show} for
- * charts, pictures and tables, {@linkcode routeConsoleToJupyter} for
- * printed lines, {@linkcode setShowHandler} to send shown items elsewhere
- * when the cells run as a script.
+ * charts, pictures and tables, {@linkcode keepCellOutput} for printed
+ * lines, {@linkcode setShowHandler} to send shown items elsewhere when the
+ * cells run as a script.
  *
- * Deno's kernel forwards `console.log` through a pipe that a separate
- * thread reads, so it can report a cell finished before that cell's last
- * lines arrive; headless runs (`jupyter nbconvert --execute`) then drop
- * them. Messages the kernel broadcasts itself are sent in order, before the
- * cell ends, so both functions here go that way.
+ * Deno's kernel queues a cell's output (prints and displays alike) for a
+ * sender on another thread, and reports the cell finished without waiting
+ * for that queue; output sent after the report is dropped by headless
+ * runs (`jupyter nbconvert --execute`), or lands in the next cell. Output
+ * is queued at once, so a short pause after it, before the cell can end,
+ * lets the sender catch up: both functions here pause.
  *
  * @module
  */
@@ -77,6 +78,7 @@ export async function show(item: unknown, name?: string): Promise<void> {
   }
   if (!hasBundle(item)) {
     await jupyter.display(item);
+    await new Promise((resolve) => setTimeout(resolve, OUTPUT_PAUSE_MS));
     return;
   }
   const data: MimeBundle = { ...item[jupyterDisplay]() };
@@ -91,46 +93,46 @@ export async function show(item: unknown, name?: string): Promise<void> {
     }
   }
   await jupyter.broadcast("display_data", { data, metadata, transient: {} });
+  await new Promise((resolve) => setTimeout(resolve, OUTPUT_PAUSE_MS));
 }
 
-const routed = Symbol.for("twolayer.routeConsoleToJupyter");
+/**
+ * How long a print in Deno's kernel waits, in milliseconds, so that the
+ * kernel's sending side (another thread) has sent it before the cell can
+ * end.
+ */
+export const OUTPUT_PAUSE_MS = 10;
+
+const kept = Symbol.for("twolayer.keepCellOutput");
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Inside Deno's Jupyter kernel, sends `console.log`, `info` and `debug`
- * (standard output) and `console.error` and `warn` (standard error) as
- * the kernel's own stream messages, so a cell's last lines can no longer
- * arrive after the cell has finished (see the module notes). Strings print
- * as they are, other values as `Deno.inspect` shows them; `%` format
- * directives are not interpreted. Calling it again changes nothing.
- * Returns whether the console is routed; outside the kernel it does
- * nothing and returns `false`.
+ * Inside Deno's Jupyter kernel, makes `console.log`, `info`, `debug`,
+ * `error` and `warn` pause {@linkcode OUTPUT_PAUSE_MS} after printing, so
+ * a cell's last lines reach the frontend before the kernel reports the
+ * cell finished (see the module notes); `show` waits the same way. Call
+ * it once, in a notebook's first cell; calling it again, or outside the
+ * kernel, changes nothing.
  *
  * @example
  * ```ts
- * import { routeConsoleToJupyter } from "@twolayer/net/plot";
- * import assert from "node:assert/strict";
+ * import { keepCellOutput } from "@twolayer/net/plot";
  *
- * assert.equal(routeConsoleToJupyter(), false); // not in a kernel
+ * keepCellOutput(); // outside Jupyter: nothing changes
  * ```
  */
-export function routeConsoleToJupyter(): boolean {
-  const jupyter = jupyterApi();
-  if (!jupyter) return false;
-  const console = globalThis.console as Console & { [routed]?: true };
-  if (console[routed]) return true;
-  const stream = (name: "stdout" | "stderr") => (...args: unknown[]) => {
-    const text = args.map((arg) =>
-      typeof arg === "string" ? arg : Deno.inspect(arg, { colors: false })
-    ).join(" ");
-    // A failed broadcast must not fail the cell that printed.
-    Promise.resolve(
-      jupyter.broadcast("stream", { name, text: `${text}\n` }),
-    ).catch(() => {});
-  };
-  console.log = console.info = console.debug = stream("stdout");
-  console.error = console.warn = stream("stderr");
-  console[routed] = true;
-  return true;
+export function keepCellOutput(): void {
+  if (!jupyterApi()) return;
+  const console = globalThis.console as Console & { [kept]?: true };
+  if (console[kept]) return;
+  for (const method of ["log", "info", "debug", "error", "warn"] as const) {
+    const print = console[method];
+    console[method] = (...args: unknown[]) => {
+      print(...args);
+      Atomics.wait(pauseCell, 0, 0, OUTPUT_PAUSE_MS);
+    };
+  }
+  console[kept] = true;
 }
 
 /** The parts of `Deno.jupyter` used here. */
@@ -143,7 +145,9 @@ interface JupyterApi {
 function jupyterApi(): JupyterApi | undefined {
   try {
     // Reading Deno.jupyter outside the kernel throws.
-    const jupyter = Reflect.get(Deno, "jupyter") as Partial<JupyterApi> | undefined;
+    const jupyter = Reflect.get(Deno, "jupyter") as
+      | Partial<JupyterApi>
+      | undefined;
     return typeof jupyter?.broadcast === "function" &&
         typeof jupyter.display === "function"
       ? jupyter as JupyterApi
