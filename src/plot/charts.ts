@@ -372,6 +372,9 @@ type PlotDocument = NonNullable<Plot.PlotOptions["document"]>;
 
 let dom: PlotDocument | undefined;
 
+/** Options of Observable Plot's `Plot.plot` (marks, scales, size, ...). */
+export type PlotFigureOptions = Plot.PlotOptions;
+
 /**
  * Draws an Observable Plot chart (any `Plot.plot` options) as a standalone
  * SVG {@linkcode Figure}, on a server-side DOM: Deno has none of its own.
@@ -386,7 +389,7 @@ let dom: PlotDocument | undefined;
  * assert.equal(figure.svg.match(/aria-label="line"/g)?.length, 1);
  * ```
  */
-export function plotFigure(options: Plot.PlotOptions): Figure {
+export function plotFigure(options: PlotFigureOptions): Figure {
   dom ??= (parseHTML("<html><body></body></html>") as unknown as {
     document: PlotDocument;
   }).document;

@@ -10,8 +10,10 @@ import { formatPythonFloat } from "./python_format.ts";
 import { WORKBOOK_REFERENCE } from "./reference.ts";
 
 /** The rows and columns of a data split (a `Matrix` fits). */
-interface Shape {
+export interface SplitShape {
+  /** Rows (examples). */
   readonly rows: number;
+  /** Columns (values per example). */
   readonly cols: number;
 }
 
@@ -26,7 +28,7 @@ export interface WorkbookResults {
   /** Last loss of the toy training. */
   toyFinalLoss: number;
   /** The loaded splits (only their shapes are compared). */
-  data: { XTrain: Shape; XVal: Shape; XTest: Shape };
+  data: { XTrain: SplitShape; XVal: SplitShape; XTest: SplitShape };
   /** The first CIFAR run: its histories and validation accuracy. */
   firstRun: {
     stats: {
@@ -219,7 +221,9 @@ export function compareWithReference(
     "toy loss",
     "difference from correct loss",
     R.toyLossDifference,
-    ours.toyLoss === undefined ? undefined : Math.abs(ours.toyLoss - R.toyLossMse),
+    ours.toyLoss === undefined
+      ? undefined
+      : Math.abs(ours.toyLoss - R.toyLossMse),
     (v) => v < 1e-12 ? "match" : "miss",
   );
   for (const name of ["W2", "b2", "W1", "b1"] as const) {
