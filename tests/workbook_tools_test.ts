@@ -42,8 +42,14 @@ Deno.test("the notebook's cells hold the workbook's code, written with the API",
   const full = /searchSize\(\) === "full"\s*\? \[([^\]]*)\]/.exec(code)?.[1];
   assert.ok(full, "a full search list");
   assert.equal(full.match(/learningRate: 1e-3/g)?.length, 2);
-  assert.match(full, /reg: 0\.75,[^}]*learningRateDecay: 0\.92,[^}]*numIters: 12000/);
-  assert.match(full, /reg: 0\.5,[^}]*learningRateDecay: 0\.92,[^}]*numIters: 12000/);
+  assert.match(
+    full,
+    /reg: 0\.75,[^}]*learningRateDecay: 0\.92,[^}]*numIters: 12000/,
+  );
+  assert.match(
+    full,
+    /reg: 0\.5,[^}]*learningRateDecay: 0\.92,[^}]*numIters: 12000/,
+  );
   assert.match(
     code,
     /optimizer: "momentum",\s*momentum: 0\.9,\s*augment: \{ flipHorizontal: true \}/,
