@@ -13,7 +13,7 @@ import {
   seed,
   TwoLayerNet,
 } from "../mod.ts";
-import { initToyData, TOY_LABELS } from "../src/workbook/mod.ts";
+import { initToyData, TOY_LABELS } from "./toy.ts";
 
 const CORRECT_SCORES = [
   -1.07260209,
@@ -50,7 +50,7 @@ for (const backend of availableBackends()) {
   for (const dtype of ["float64", "float32"] as const) {
     Deno.test(`${backend} ${dtype}: the workbook's toy checks`, async (t) => {
       const tol = TOLERANCE[dtype];
-      const { X } = initToyData();
+      const X = initToyData();
       await t.step("scores", () => {
         const scores = toyModel(backend, dtype).scores(X);
         assert.equal(scores.dtype, dtype);
@@ -116,7 +116,7 @@ for (const backend of availableBackends()) {
 }
 
 Deno.test("a float32 network converts float64 inputs alike on every call", () => {
-  const { X } = initToyData();
+  const X = initToyData();
   const net = toyModel("typescript", "float32");
   const a = net.scores(X), b = net.scores(X);
   assert.equal(a.dtype, "float32");

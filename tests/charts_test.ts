@@ -193,10 +193,18 @@ Deno.test("classCountsChart rejects counts that do not fit the classes", () => {
   assert.throws(() => classCountsChart({}, CLASSES), /at least 1 split, got 0/);
 });
 
-Deno.test("charts display as SVG in Jupyter", () => {
+Deno.test("charts display as SVG in Jupyter, and as an <img> for HTML", () => {
   const bundle = lossChart({ lossHistory: [1, 0.5] })[jupyterDisplay]();
-  assert.deepEqual(Object.keys(bundle).sort(), ["image/svg+xml", "text/plain"]);
+  assert.deepEqual(Object.keys(bundle).sort(), [
+    "image/svg+xml",
+    "text/html",
+    "text/plain",
+  ]);
   assert.match(bundle["image/svg+xml"], /^<svg /);
+  assert.match(
+    bundle["text/html"],
+    /^<img alt="chart" src="data:image\/svg\+xml;base64,/,
+  );
 });
 
 Deno.test("charts save as SVG and PNG files", async () => {

@@ -90,10 +90,17 @@ Deno.test("a failed save leaves neither the file nor a temp file", async () => {
   }
 });
 
-Deno.test("Figure displays as SVG in Jupyter", () => {
+Deno.test("Figure displays as SVG and as an HTML <img> of the same SVG", () => {
   const bundle = new Figure(SVG)[jupyterDisplay]();
-  assert.deepEqual(Object.keys(bundle).sort(), ["image/svg+xml", "text/plain"]);
+  assert.deepEqual(Object.keys(bundle).sort(), [
+    "image/svg+xml",
+    "text/html",
+    "text/plain",
+  ]);
   assert.equal(bundle["image/svg+xml"], SVG);
+  const base64 = /^<img alt="chart" src="data:image\/svg\+xml;base64,([^"]+)">$/
+    .exec(bundle["text/html"])?.[1];
+  assert.equal(new TextDecoder().decode(Uint8Array.fromBase64(base64!)), SVG);
 });
 
 Deno.test("Figure rejects text that is not standalone SVG", () => {

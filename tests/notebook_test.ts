@@ -7,8 +7,12 @@ import assert from "node:assert/strict";
 import { WORKBOOK_REFERENCE } from "../src/workbook/mod.ts";
 
 const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
-/** Charts: toy loss, first-run loss and accuracy, class counts, search, softmax loss and accuracy. */
-const MIN_SVG_OUTPUTS = 7;
+/**
+ * Charts: toy loss, first-run loss and accuracy, class counts, search,
+ * confusion matrix, per-class accuracy, softmax loss and accuracy,
+ * optimizers.
+ */
+const CHARTS = 10;
 
 /** Why the notebook cannot run here, or undefined when it can. */
 async function missingTools(): Promise<string | undefined> {
@@ -108,6 +112,7 @@ Deno.test({
         await Deno.readTextFile(`${dir}/executed.ipynb`),
       );
       checkOutputs(notebook.cells);
+      await checkHtmlExport(`${dir}/executed.ipynb`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -179,7 +184,7 @@ function checkOutputs(cells: Cell[]): void {
 
   // Live progress is one display updated in place, not a line per update.
   const firstRunCell = code.find((cell) =>
-    join(cell.source).includes("firstCifarRun(data)")
+    join(cell.source).includes('label: "first run"')
   );
   const progress = (firstRunCell?.outputs ?? []).filter((o) =>
     o.output_type === "display_data"
@@ -190,34 +195,39 @@ function checkOutputs(cells: Cell[]): void {
     /^first run \[#{30}\] 100% 1000\/1000 /,
   );
 
-  // Search, test and bonus.
+  // Search, test set and its bonus cells, softmax bonus, optimizers.
   assert.match(text, /== Best parameter settings ==\n/);
   assert.match(text, /Test accuracy: {2}0\.\d+\n/);
+  for (const name of ["airplane", "cat", "truck"]) {
+    assert.match(text, new RegExp(`^${name} +[01]\\.\\d{3}$`, "m"));
+  }
+  assert.match(text, /loaded back, same test predictions: true\n/);
   const softmax = Number(/Softmax: {2}(\S+)/.exec(text)?.[1]);
   assert.ok(
     Math.abs(softmax - R.softmaxToyLoss) <= 5e-12 * R.softmaxToyLoss,
     `toy softmax loss ${softmax}, expected ${R.softmaxToyLoss}`,
   );
   assert.match(text, /Softmax vs MSE validation accuracy: 0\.\d+ vs 0\.172\n/);
+  for (const name of ["sgd", "momentum", "nesterov", "adam"]) {
+    assert.match(text, new RegExp(`^${name} +lr [\\d.e-]+: final loss `, "m"));
+  }
 
-  // Pictures: charts as SVG, both weight grids as PNG.
-  const svgs = outputs.filter((o) => o.data?.["image/svg+xml"]);
-  assert.ok(
-    svgs.length >= MIN_SVG_OUTPUTS,
-    `expected at least ${MIN_SVG_OUTPUTS} image/svg+xml outputs, got ${svgs.length}`,
-  );
-  // The notebook shows pictures with Deno.jupyter.display plus a pause:
-  // the kernel can send outputs after reporting the cell done, and
-  // nbconvert then drops them.
+  // Charts carry SVG, an HTML <img> of it and a PNG; weight grids are PNGs.
+  const charts = outputs.filter((o) => o.data?.["image/svg+xml"]);
+  assert.equal(charts.length, CHARTS, "chart outputs");
+  for (const chart of charts) {
+    assert.match(
+      join(chart.data!["text/html"]),
+      /^<img alt="chart" src="data:image\/svg\+xml;base64,/,
+    );
+    assertPng(join(chart.data!["image/png"]));
+  }
   const weights = code
     .filter((cell) => join(cell.source).includes("netWeightsImage("))
     .flatMap((cell) => cell.outputs ?? [])
     .filter((o) => o.data?.["image/png"]);
   assert.equal(weights.length, 2, "subopt and best weight pictures as PNG");
-  for (const png of weights) {
-    const bytes = Uint8Array.fromBase64(join(png.data!["image/png"]).trim());
-    assert.deepEqual([...bytes.subarray(1, 4)], [80, 78, 71], "PNG signature");
-  }
+  for (const png of weights) assertPng(join(png.data!["image/png"]));
 
   // The last cell's comparison table has no misses among the checked rows.
   const table = join(
@@ -229,4 +239,29 @@ function checkOutputs(cells: Cell[]): void {
     table,
     /\| first CIFAR run \| validation accuracy \| 0\.172 \| 0\.172 \| match \|/,
   );
+}
+
+function assertPng(base64: string): void {
+  const bytes = Uint8Array.fromBase64(base64.trim());
+  assert.deepEqual([...bytes.subarray(1, 4)], [80, 78, 71], "PNG signature");
+}
+
+/**
+ * nbconvert 6.5's HTML export strips inline SVG; every chart and picture
+ * must still be there as an image.
+ */
+async function checkHtmlExport(executed: string): Promise<void> {
+  const run = await new Deno.Command("jupyter", {
+    args: ["nbconvert", "--to", "html", "--stdout", executed],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(run.success, new TextDecoder().decode(run.stderr).slice(-2000));
+  const html = new TextDecoder().decode(run.stdout);
+  const svgImages = html.match(
+    /<img alt="chart" src="data:image\/svg\+xml;base64,/g,
+  );
+  assert.equal(svgImages?.length, CHARTS, "charts as <img> in the HTML export");
+  const pngImages = html.match(/<img src="data:image\/png;base64,/g);
+  assert.equal(pngImages?.length, 2, "weight pictures in the HTML export");
 }

@@ -1,15 +1,17 @@
-// The workbook's toy problem for tests, from src/workbook/'s steps.
-import type { Matrix } from "../mod.ts";
-import {
-  initToyData as toyData,
-  TOY_LABELS as LABELS,
-} from "../src/workbook/mod.ts";
+// The workbook's toy problem for tests, built as the notebook's toy cell
+// builds it.
+import { type LossName, Matrix, random, seed, TwoLayerNet } from "../mod.ts";
 
-export { initToyModel } from "../src/workbook/mod.ts";
+export const TOY_LABELS = [0, 1, 2, 2, 1];
 
-export const TOY_LABELS = [...LABELS];
+/** `init_toy_model()`: seed(0), then a 4-10-3 net with std 1e-1. */
+export function initToyModel(loss: LossName = "mse"): TwoLayerNet {
+  seed(0);
+  return new TwoLayerNet(4, 10, 3, { std: 1e-1, loss });
+}
 
 /** `init_toy_data()`'s X: seed(1), then 10 * randn(5, 4). */
 export function initToyData(): Matrix {
-  return toyData().X;
+  seed(1);
+  return new Matrix(5, 4, random.randn(20).map((v) => 10 * v));
 }

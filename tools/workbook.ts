@@ -1,159 +1,135 @@
 /**
- * `deno task workbook`: runs every step of the workbook in order from a
- * terminal (the same src/workbook/ steps the notebook calls), prints the
- * workbook's lines, and writes the charts, the weight pictures and
- * `report.md` (every reference number next to ours) to `out/`.
+ * `deno task workbook`: runs the code cells of notebooks/two_layer_net.ipynb
+ * in order, as one module, without Jupyter. The cells print the same lines
+ * as in the notebook; what they `show` is written to the output folder
+ * instead: charts as SVG and PNG, pictures as PNG, and the reference
+ * comparison as `report.md`. The folder is replaced only when the run
+ * finishes, so an interrupted run leaves the previous result whole.
  *
- * Usage: `deno task workbook [output folder]`; `TWOLAYER_SEARCH=quick`
- * runs the short search.
+ * Usage: `deno task workbook [output folder, default out]`;
+ * `TWOLAYER_SEARCH=quick` runs the notebook's short search.
  *
  * @module
  */
 
-import { getBackend } from "../mod.ts";
-import { type Figure, netWeightsImage, type Picture } from "../src/plot/mod.ts";
+import { pathToFileURL } from "node:url";
+import { describeBackend } from "../mod.ts";
+import { Figure, Picture, setShowHandler } from "../src/plot/mod.ts";
+import { ReferenceComparison, searchSize } from "../src/workbook/mod.ts";
+import { writeNotebookModule } from "./notebook_module.ts";
 import {
-  classCounts,
-  compareWithReference,
-  firstCifarRun,
-  formatPythonFloat,
-  gradientCheck,
-  loadData,
-  searchSize,
-  softmaxCifarRun,
-  softmaxToyLoss,
-  testAccuracy,
-  toyLoss,
-  toyProblem,
-  toyScores,
-  toyTraining,
-  tuneHyperparameters,
-  type WorkbookResults,
-} from "../src/workbook/mod.ts";
+  discardOutput,
+  publishOutput,
+  startOutput,
+} from "./workbook_output.ts";
 
+const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
 const out = Deno.args[0] ?? "out";
-const started = performance.now();
 const size = searchSize();
+const started = performance.now();
+const staging = await startOutput(out);
 const files: string[] = [];
 const notes: string[] = [];
+let report: ReferenceComparison | undefined;
 
-function section(title: string): void {
-  console.log(`\n=== ${title} ===`);
+/** A file name not used yet in this run, from the name the cell gave. */
+function fileName(name: string | undefined, extension: string): string {
+  const base = (name ?? "figure").replace(/[^\w.-]+/g, "_");
+  let candidate = `${base}.${extension}`;
+  for (let k = 2; files.includes(candidate); k++) {
+    candidate = `${base}_${k}.${extension}`;
+  }
+  return candidate;
 }
 
-async function saveFigure(figure: Figure, name: string): Promise<void> {
-  await figure.save(`${out}/${name}.svg`);
-  files.push(`${name}.svg`);
-  try {
-    await figure.save(`${out}/${name}.png`);
-    files.push(`${name}.png`);
-  } catch (error) {
-    // Charts still exist as SVG; PNG needs a font file.
-    const note = `PNG of ${name} skipped: ${(error as Error).message}`;
-    if (!notes.includes(note)) notes.push(note);
+setShowHandler(async (item, name) => {
+  if (item instanceof Figure) {
+    const svg = fileName(name, "svg");
+    await item.save(`${staging}/${svg}`);
+    files.push(svg);
+    try {
+      const png = svg.replace(/\.svg$/, ".png");
+      await item.save(`${staging}/${png}`);
+      files.push(png);
+    } catch (error) {
+      // The SVG is there; PNG needs a font file.
+      const note = `PNGs of charts skipped: ${(error as Error).message}`;
+      if (!notes.includes(note)) notes.push(note);
+    }
+  } else if (item instanceof Picture) {
+    const png = fileName(name, "png");
+    await item.save(`${staging}/${png}`);
+    files.push(png);
+  } else if (item instanceof ReferenceComparison) {
+    report = item;
+    console.log(item.markdown());
+  } else {
+    console.log(typeof item === "string" ? item : Deno.inspect(item));
+  }
+});
+
+// Progress bars redraw one stderr line in a terminal; clear it before a
+// printed line so the two never share a line.
+if (Deno.stderr.isTerminal()) {
+  const clear = new TextEncoder().encode("\r\x1b[2K");
+  for (const method of ["log", "info", "error", "warn"] as const) {
+    const print = console[method];
+    console[method] = (...args: unknown[]) => {
+      Deno.stderr.writeSync(clear);
+      print(...args);
+    };
   }
 }
 
-async function savePicture(picture: Picture, name: string): Promise<void> {
-  await picture.save(`${out}/${name}.png`);
-  files.push(`${name}.png`);
+const module = await writeNotebookModule(NOTEBOOK);
+try {
+  await import(pathToFileURL(module).href);
+} catch (error) {
+  await discardOutput(staging);
+  throw error;
+} finally {
+  await Deno.remove(module.slice(0, module.lastIndexOf("/")), {
+    recursive: true,
+  });
+}
+if (!report) {
+  await discardOutput(staging);
+  throw new Error(
+    `${NOTEBOOK.pathname} showed no reference comparison (its last cell shows compareWithReference(...))`,
+  );
 }
 
-section("Toy example: forward pass scores");
-const toy = toyProblem();
-const results: Partial<WorkbookResults> = { toyScores: toyScores(toy) };
-
-section("Toy example: forward pass loss");
-results.toyLoss = toyLoss(toy);
-
-section("Toy example: gradient check");
-results.gradientCheck = gradientCheck(toy);
-
-section("Toy example: training");
-results.toyTraining = toyTraining(toy);
-await saveFigure(results.toyTraining.chart, "toy_loss");
-
-section("Classify CIFAR-10: load the data");
-const data = await loadData();
-results.data = data;
-
-section("Running SGD (first CIFAR run)");
-const first = firstCifarRun(data);
-results.firstRun = first;
-console.log(
-  `stats['train_acc_history']: [${
-    first.stats.trainAccHistory.map(formatPythonFloat).join(", ")
-  }]`,
-);
-await saveFigure(first.lossChart, "first_run_loss");
-await saveFigure(first.accuracyChart, "first_run_accuracy");
-
-section("Analyses: class counts");
-results.classCounts = classCounts(data);
-await saveFigure(results.classCounts.chart, "class_counts");
-
-section(`Optimize the neural network (${size} search)`);
-const tuning = await tuneHyperparameters(data, { size });
-results.tuning = tuning;
-await saveFigure(tuning.chart, "search");
-
-section("Visualize the weights");
-await savePicture(netWeightsImage(first.net.params.W1), "subopt_net_weights");
-await savePicture(
-  netWeightsImage(tuning.bestNet.params.W1),
-  "best_net_weights",
-);
-
-section("Evaluate on test set");
-results.testAcc = testAccuracy(tuning.bestNet, data);
-
-section("Bonus: softmax loss on the toy problem");
-results.softmaxToy = softmaxToyLoss(toy);
-
-section("Bonus: softmax CIFAR run, same settings as the first run");
-results.softmaxRun = softmaxCifarRun(data, first.valAcc);
-await saveFigure(results.softmaxRun.lossChart, "softmax_run_loss");
-await saveFigure(results.softmaxRun.accuracyChart, "softmax_run_accuracy");
-
-const comparison = compareWithReference(results);
 const minutes = (performance.now() - started) / 60000;
-const best = tuning.best.setting;
-const report = [
-  "# Two-layer network workbook: reference vs ours",
-  "",
-  `Run of \`deno task workbook\` on ${new Date().toISOString()}: ` +
-  `${minutes.toFixed(1)} minutes in all, ${size} search of ` +
-  `${tuning.rows.length} settings in ${tuning.seconds.toFixed(0)} s ` +
-  `(${navigator.hardwareConcurrency} cores, ${getBackend()} kernels), data from ${data.source}.`,
-  "",
-  `Verdicts: ${comparison.count("match")} match, ${
-    comparison.count("beat")
-  } beat, ` +
-  `${comparison.count("corrected")} corrected (workbook bug), ` +
-  `${comparison.count("miss")} miss.`,
-  "",
-  comparison.markdown(),
-  "",
-  "## Best setting of the search",
-  "",
-  "| Setting | Value |",
-  "| --- | --- |",
-  ...Object.entries(best).map(([key, value]) => `| ${key} | ${value} |`),
-  `| seed | ${tuning.best.seed} |`,
-  "",
-  "## Files",
-  "",
-  ...files.map((file) => `- [${file}](${file})`),
-  ...(notes.length ? ["", "## Notes", "", ...notes.map((n) => `- ${n}`)] : []),
-  "",
-].join("\n");
-await Deno.writeTextFile(`${out}/report.md`, report);
+await Deno.writeTextFile(
+  `${staging}/report.md`,
+  [
+    "# Two-layer network workbook: reference vs ours",
+    "",
+    `Run of \`deno task workbook\` (the notebook's cells) on ${
+      new Date().toISOString()
+    }: ${minutes.toFixed(1)} minutes in all, ${size} search, ` +
+    `${navigator.hardwareConcurrency} cores, kernels ${describeBackend()}.`,
+    "",
+    report.markdown(),
+    "",
+    "## Files",
+    "",
+    ...files.map((file) => `- [${file}](${file})`),
+    ...(notes.length
+      ? ["", "## Notes", "", ...notes.map((n) => `- ${n}`)]
+      : []),
+    "",
+  ].join("\n"),
+);
+await publishOutput(staging, out);
+console.log(
+  `\nWrote ${files.length + 1} files to ${out}/ (report.md) in ${
+    minutes.toFixed(1)
+  } minutes.`,
+);
 
-section("Report");
-console.log(comparison.markdown());
-console.log(`\nWrote ${files.length + 1} files to ${out}/ (report.md).`);
 // A quick search is not meant to beat the workbook; every other miss fails.
-const misses = comparison.rows.filter((row) =>
+const misses = report.rows.filter((row) =>
   row.verdict === "miss" &&
   (size === "full" || !["hyperparameter search", "test set"].includes(row.step))
 );

@@ -1,7 +1,8 @@
 /**
  * The workbook's charts, drawn with Observable Plot as standalone SVG
  * {@linkcode Figure}s: training loss, train/validation accuracy, search
- * results and class counts.
+ * results, class counts and confusion matrices; {@linkcode plotFigure}
+ * draws any other Plot chart the same way.
  *
  * @module
  */
@@ -81,7 +82,7 @@ export function lossChart(stats: LossHistory): Figure {
   if (losses.length === 0) {
     throw new RangeError("lossChart needs at least 1 loss, got 0");
   }
-  return render({
+  return plotFigure({
     x: { label: "Iteration" },
     y: { label: "Loss", grid: true },
     marks: [Plot.lineY(losses, { stroke: PALETTE[0] })],
@@ -118,7 +119,7 @@ export function accuracyChart(stats: AccuracyHistory): Figure {
     );
   }
   const epochs = Math.max(...series.map((s) => s.values.length));
-  return render({
+  return plotFigure({
     marginTop: 30,
     // Whole epochs only: at most one tick per epoch, never fractions.
     x: {
@@ -199,7 +200,7 @@ export function searchChart(
   // Plot does not size margins to tick labels; about 6 px per character
   // at its 10 px font.
   const longest = Math.max(...labelled.map((row) => row.label.length));
-  return render({
+  return plotFigure({
     height: 60 + 22 * labelled.length,
     marginLeft: 16 + 6 * longest,
     marginRight: 40,
@@ -270,7 +271,7 @@ export function classCountsChart(
       share: count / total,
     }));
   });
-  return render({
+  return plotFigure({
     marginTop: 30,
     fx: { label: null, domain: classNames, padding: 0.15 },
     x: { axis: null, domain: splits },
@@ -334,7 +335,7 @@ export function confusionMatrixChart(
     }));
   });
   const longest = Math.max(...classNames.map((name) => name.length));
-  return render({
+  return plotFigure({
     width: 100 + 6 * longest + 48 * k,
     height: 60 + 4 * longest + 40 * k,
     marginLeft: 30 + 6 * longest,
@@ -371,8 +372,24 @@ type PlotDocument = NonNullable<Plot.PlotOptions["document"]>;
 
 let dom: PlotDocument | undefined;
 
-/** Renders with a server-side DOM and returns standalone SVG. */
-function render(options: Plot.PlotOptions): Figure {
+/** Options of Observable Plot's `Plot.plot` (marks, scales, size, ...). */
+export type PlotFigureOptions = Plot.PlotOptions;
+
+/**
+ * Draws an Observable Plot chart (any `Plot.plot` options) as a standalone
+ * SVG {@linkcode Figure}, on a server-side DOM: Deno has none of its own.
+ *
+ * @example A line of three points
+ * ```ts
+ * import * as Plot from "@observablehq/plot";
+ * import { plotFigure } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = plotFigure({ marks: [Plot.lineY([3, 1, 2])] });
+ * assert.equal(figure.svg.match(/aria-label="line"/g)?.length, 1);
+ * ```
+ */
+export function plotFigure(options: PlotFigureOptions): Figure {
   dom ??= (parseHTML("<html><body></body></html>") as unknown as {
     document: PlotDocument;
   }).document;

@@ -268,9 +268,21 @@ export class Figure {
     }
   }
 
-  /** Jupyter mimebundle: the SVG, plus a text line for plain frontends. */
+  /**
+   * Jupyter mimebundle: the SVG, the same SVG as an HTML `<img>`, and a
+   * text line. Frontends and exporters pick HTML first; an `<img>` keeps
+   * the chart crisp in JupyterLab and, unlike inline `image/svg+xml`,
+   * survives `jupyter nbconvert --to html` (whose sanitiser strips SVG
+   * elements). `show` adds a PNG for exporters without HTML.
+   */
   [jupyterDisplay](): MimeBundle {
-    return { "image/svg+xml": this.svg, "text/plain": "Figure (SVG)" };
+    const base64 = new TextEncoder().encode(this.svg).toBase64();
+    return {
+      "image/svg+xml": this.svg,
+      "text/html":
+        `<img alt="chart" src="data:image/svg+xml;base64,${base64}">`,
+      "text/plain": "Figure (SVG)",
+    };
   }
 }
 

@@ -3,7 +3,8 @@
  * PNG) and {@linkcode Picture} (pixels), both shown inline in Jupyter;
  * the workbook's loss, accuracy, search and class-count charts; image
  * grids and first-layer weights; a progress bar for terminals and
- * notebooks.
+ * notebooks; {@linkcode show} and {@linkcode keepCellOutput}, which
+ * deliver a notebook cell's output before the cell ends.
  *
  * @example
  * ```ts
@@ -21,3 +22,4 @@ export * from "./display.ts";
 export * from "./charts.ts";
 export * from "./visualize.ts";
 export * from "./progress.ts";
+export * from "./notebook.ts";
