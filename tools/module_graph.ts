@@ -23,18 +23,7 @@ export const MAIN_SYMBOLS = 70;
 
 /** How many distinct symbols `deno doc` lists for `entry`. */
 async function symbolCount(entry: string): Promise<number> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["doc", "--json", entry],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(
-      `deno doc ${entry} failed: ${new TextDecoder().decode(stderr)}`,
-    );
-  }
-  const doc = JSON.parse(new TextDecoder().decode(stdout)) as {
+  const doc = await denoJson(["doc", "--json", entry]) as {
     nodes: Record<string, { symbols: { name: string }[] }>;
   };
   const names = Object.values(doc.nodes).flatMap((n) =>
@@ -80,19 +69,24 @@ export interface Edge {
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
-async function denoInfo(file: string): Promise<Info> {
+/** What `deno ARGS` prints, parsed as JSON; throws with its error output. */
+async function denoJson(args: string[]): Promise<unknown> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", file],
+    args,
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (code !== 0) {
     throw new Error(
-      `deno info ${file} failed: ${new TextDecoder().decode(stderr)}`,
+      `deno ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`,
     );
   }
   return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+function denoInfo(file: string): Promise<Info> {
+  return denoJson(["info", "--json", file]) as Promise<Info>;
 }
 
 /** Every import of every module in `info`, redirects resolved. */
