@@ -77,6 +77,35 @@ Deno.test("two Workers give the same table as one thread", async () => {
   assert.equal(seen.length, 4 * 15);
 });
 
+Deno.test("far more Workers than cores start one per core, with the same table", async () => {
+  const one = await searchHyperparameters(data, settings, { seed: 3 });
+  const workersStarted: number[] = [];
+  const RealWorker = globalThis.Worker;
+  globalThis.Worker = class extends RealWorker {
+    constructor(...args: ConstructorParameters<typeof Worker>) {
+      super(...args);
+      workersStarted.push(1);
+    }
+  };
+  let many;
+  try {
+    many = await searchHyperparameters(data, settings, {
+      seed: 3,
+      workers: 1000,
+    });
+  } finally {
+    globalThis.Worker = RealWorker;
+  }
+  assert.equal(
+    workersStarted.length,
+    Math.min(settings.length, navigator.hardwareConcurrency),
+  );
+  assert.deepEqual(
+    many.rows.map((r) => [r.valAcc, r.finalLoss]),
+    one.rows.map((r) => [r.valAcc, r.finalLoss]),
+  );
+});
+
 Deno.test("the best snapshot is a copy, not the trained net", async () => {
   const { bestNet, best } = await searchHyperparameters(data, settings, {
     seed: 1,

@@ -42,7 +42,14 @@ export async function runOnWorkers(
   };
   let next = 0;
   const pool = Array.from(
-    { length: Math.min(options.workers, settings.length) },
+    // More Workers than cores only adds start-up time and memory traffic.
+    {
+      length: Math.min(
+        options.workers,
+        settings.length,
+        navigator.hardwareConcurrency || options.workers,
+      ),
+    },
     () =>
       new Worker(new URL("./_worker.ts", import.meta.url), {
         type: "module",

@@ -42,7 +42,10 @@ export interface SearchProgress {
 export interface SearchOptions {
   /** Setting i trains from `new RandomState(seed + i)` (default 0). */
   seed?: number;
-  /** Parallel Workers (default 1: train in this thread). */
+  /**
+   * Parallel Workers (default 1: train in this thread); at most one per
+   * core and one per setting are started.
+   */
   workers?: number;
   /** Element type of the networks (default `"float64"`). */
   dtype?: DType;
