@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { decode } from "fast-png";
+import * as Plot from "@observablehq/plot";
 import {
   accuracyChart,
   classCountsChart,
   lossChart,
+  plotFigure,
   searchChart,
 } from "../src/plot/charts.ts";
 import { CIFAR10_CLASSES as CLASSES } from "../src/cifar10/batch.ts";
@@ -224,5 +226,19 @@ Deno.test("charts save as SVG and PNG files", async () => {
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("plotFigure draws one SVG, and says so when Plot would make HTML", () => {
+  const data = [{ s: "a", x: 0, y: 1 }, { s: "b", x: 1, y: 2 }];
+  const line = Plot.lineY(data, { x: "x", y: "y", stroke: "s" });
+  const figure = plotFigure({ marks: [line] });
+  assert.ok(figure.svg.startsWith("<svg"));
+  assert.equal(count(figure.svg, /aria-label="line"/g), 1);
+  for (const options of [{ color: { legend: true } }, { title: "Losses" }]) {
+    assert.throws(
+      () => plotFigure({ ...options, marks: [line] }),
+      /plotFigure draws a single SVG, but these options made Plot return an HTML <figure> \(a legend, title, subtitle or caption\)/,
+    );
   }
 });

@@ -379,6 +379,9 @@ export type PlotFigureOptions = Plot.PlotOptions;
  * Draws an Observable Plot chart (any `Plot.plot` options) as a standalone
  * SVG {@linkcode Figure}, on a server-side DOM: Deno has none of its own.
  *
+ * @throws {TypeError} for options that make Plot return an HTML figure
+ * rather than one SVG (a legend, title, subtitle or caption).
+ *
  * @example A line of three points
  * ```ts
  * import * as Plot from "@observablehq/plot";
@@ -394,6 +397,14 @@ export function plotFigure(options: PlotFigureOptions): Figure {
     document: PlotDocument;
   }).document;
   const element = Plot.plot({ ...options, document: dom });
+  if (element.tagName.toLowerCase() !== "svg") {
+    // Plot wraps the SVG in an HTML <figure> for a legend, title or caption.
+    throw new TypeError(
+      "plotFigure draws a single SVG, but these options made Plot return an " +
+        `HTML <${element.tagName.toLowerCase()}> (a legend, title, subtitle ` +
+        "or caption); label the series with marks (Plot.text) instead",
+    );
+  }
   // Browsers add the namespace when serialising; linkedom does not, and a
   // file or image/svg+xml bundle without it is not an SVG document.
   element.setAttribute("xmlns", SVG_NAMESPACE);
