@@ -8,6 +8,16 @@
 
 import type { SearchProgress } from "../search/search.ts";
 import type { TrainProgress } from "../nn/trainer.ts";
+import { checkOptionNames } from "../core/options.ts";
+import { trainingChart } from "./charts.ts";
+import type { MimeBundle } from "./display.ts";
+import {
+  type FinishedSetting,
+  LiveChart,
+  searchResultsChart,
+} from "./_live_view.ts";
+
+export type { FinishedSetting };
 
 /** Where progress goes; {@linkcode progressReporter} picks one when not given. */
 export type ProgressSink =
@@ -33,23 +43,38 @@ export interface ProgressOptions {
   sink?: ProgressSink;
   /** Characters in the bar (default 30). */
   width?: number;
-  /** Least milliseconds between two redraws (default 100; 0 redraws on every update). */
+  /**
+   * Least milliseconds between two redraws (default 100 in a terminal and
+   * 250 in Jupyter, at most four display updates a second; 0 redraws on
+   * every update).
+   */
   interval?: number;
   /** Clock in milliseconds (default `performance.now`), replaceable in tests. */
   now?: () => number;
+  /**
+   * What a Jupyter display shows for a text line (`last` on the final
+   * draw): by default the line as `text/plain`. The training and search
+   * displays put their live chart above it.
+   */
+  jupyterView?: (line: string, last: boolean) => MimeBundle;
 }
 
 /** A live progress display, from {@linkcode progressReporter}. */
 export interface Progress {
-  /** Records that `done` of the total units are finished; `detail` follows the bar. */
+  /**
+   * Records that `done` of the total units are finished; `detail` follows
+   * the bar. Reaching the total draws nothing: {@linkcode Progress.finish}
+   * draws the final state, once.
+   */
   update(done: number, detail?: string): void;
   /** Draws the final state (all done unless `done` says otherwise) and ends the line. */
   finish(detail?: string, done?: number): void;
 }
 
 /**
- * One line of progress: label, bar, percentage, count, elapsed time and a
- * detail, e.g. `training [#######-------] 50% 500/1000 6s loss 0.4985`.
+ * One line of progress: label, bar, percentage, count, elapsed time, the
+ * time left when given, and a detail, e.g.
+ * `training [#######-------] 50% 500/1000 6s (6s left) loss 0.4985`.
  *
  * @throws {RangeError} when `total` is not positive or `width` is not a
  *   positive integer.
@@ -63,6 +88,10 @@ export interface Progress {
  *   renderProgressBar(25, 100, { label: "search", width: 8, seconds: 3.2 }),
  *   "search [##------]  25% 25/100 3s",
  * );
+ * assert.equal(
+ *   renderProgressBar(25, 100, { width: 4, seconds: 30, secondsLeft: 90 }),
+ *   "[#---]  25% 25/100 30s (1m30s left)",
+ * );
  * ```
  */
 export function renderProgressBar(
@@ -72,10 +101,11 @@ export function renderProgressBar(
     label?: string;
     width?: number;
     seconds?: number;
+    secondsLeft?: number;
     detail?: string;
   } = {},
 ): string {
-  const { label, width = 30, seconds, detail } = options;
+  const { label, width = 30, seconds, secondsLeft, detail } = options;
   if (!(total > 0)) {
     throw new RangeError(`progress total must be positive, got ${total}`);
   }
@@ -93,6 +123,9 @@ export function renderProgressBar(
   ];
   if (label) parts.unshift(label);
   if (seconds !== undefined) parts.push(formatSeconds(seconds));
+  if (secondsLeft !== undefined) {
+    parts.push(`(${formatSeconds(secondsLeft)} left)`);
+  }
   if (detail) parts.push(detail);
   return parts.join(" ");
 }
@@ -128,7 +161,8 @@ export function defaultProgressSink(): ProgressSink {
 /**
  * A progress display for `total` units of work (see {@linkcode ProgressSink}).
  * Redraws are throttled to one per `interval` ms; the first update, and
- * {@linkcode Progress.finish}, always draw.
+ * {@linkcode Progress.finish}, always draw. Once some work is done, the
+ * line says how long the rest should take at the pace so far.
  *
  * @throws {RangeError} when `total` is not positive.
  *
@@ -138,34 +172,40 @@ export function defaultProgressSink(): ProgressSink {
  * import assert from "node:assert/strict";
  *
  * let screen = "";
+ * let ms = 0;
  * const progress = progressReporter({
  *   total: 4,
  *   label: "toy",
  *   width: 4,
  *   interval: 0,
- *   now: () => 0,
+ *   now: () => ms,
  *   sink: { kind: "terminal", write: (text) => (screen += text) },
  * });
+ * ms = 2000;
  * progress.update(2);
+ * ms = 4000;
+ * progress.update(4); // the total: finish draws it
  * progress.finish("done");
  * assert.equal(
  *   screen,
- *   "\r\x1b[2Ktoy [##--]  50% 2/4 0s\r\x1b[2Ktoy [####] 100% 4/4 0s done\n",
+ *   "\r\x1b[2Ktoy [##--]  50% 2/4 2s (2s left)" +
+ *     "\r\x1b[2Ktoy [####] 100% 4/4 4s done\n",
  * );
  * ```
  */
 export function progressReporter(options: ProgressOptions): Progress {
+  const sink = options.sink ?? defaultProgressSink();
   const {
     total,
     label,
     width = 30,
-    interval = 100,
+    interval = sink.kind === "jupyter" ? 250 : 100,
     now = () => performance.now(),
+    jupyterView = (line: string) => ({ "text/plain": line }),
   } = options;
   if (!(total > 0)) {
     throw new RangeError(`progress total must be positive, got ${total}`);
   }
-  const sink = options.sink ?? defaultProgressSink();
   const started = now();
   let lastDraw = -Infinity;
   let lastLine = -1;
@@ -174,35 +214,48 @@ export function progressReporter(options: ProgressOptions): Progress {
   const displayId = `twolayer-progress-${crypto.randomUUID()}`;
   let displayed = false;
 
-  const line = (done: number, detail?: string) =>
-    renderProgressBar(done, total, {
+  const line = (done: number, detail: string | undefined, last: boolean) => {
+    const seconds = (now() - started) / 1000;
+    return renderProgressBar(done, total, {
       label,
       width,
       detail,
-      seconds: (now() - started) / 1000,
+      seconds,
+      secondsLeft: !last && done > 0 && done < total
+        ? seconds * (total - done) / done
+        : undefined,
     });
+  };
 
   const draw = (done: number, detail: string | undefined, last: boolean) => {
     switch (sink.kind) {
       case "terminal":
-        sink.write(`\r\x1b[2K${line(done, detail)}${last ? "\n" : ""}`);
+        sink.write(
+          `\r\x1b[2K${line(done, detail, last)}${last ? "\n" : ""}`,
+        );
         break;
-      case "jupyter":
+      case "jupyter": {
+        const data = jupyterView(line(done, detail, last), last);
         // A failed broadcast must not fail the training it reports on.
-        Promise.resolve(
-          sink.broadcast(displayed ? "update_display_data" : "display_data", {
-            data: { "text/plain": line(done, detail) },
-            metadata: {},
-            transient: { display_id: displayId },
-          }),
-        ).catch(() => {});
+        try {
+          Promise.resolve(
+            sink.broadcast(displayed ? "update_display_data" : "display_data", {
+              data,
+              metadata: {},
+              transient: { display_id: displayId },
+            }),
+          ).catch(() => {});
+        } catch {
+          // A broadcast that throws at once is as good as a rejected one.
+        }
         displayed = true;
         break;
+      }
       case "lines": {
         const step = Math.floor((done / total) / (sink.every ?? 0.1));
         if (last || step > lastLine) {
           lastLine = step;
-          sink.log(line(done, detail));
+          sink.log(line(done, detail, last));
         }
         break;
       }
@@ -213,7 +266,8 @@ export function progressReporter(options: ProgressOptions): Progress {
 
   return {
     update(done, detail) {
-      if (finished) return;
+      // The final state is finish's to draw, once.
+      if (finished || done >= total) return;
       // Lines pick their own moments; redraws are throttled.
       if (sink.kind === "terminal" || sink.kind === "jupyter") {
         const time = now();
@@ -230,10 +284,28 @@ export function progressReporter(options: ProgressOptions): Progress {
   };
 }
 
+/** Options of {@linkcode trainingProgress}. */
+export interface TrainingProgressOptions
+  extends Omit<ProgressOptions, "total" | "jupyterView"> {
+  /**
+   * In Jupyter, draw the loss and accuracies so far above the line
+   * (default true; see {@linkcode trainingChart}).
+   */
+  chart?: boolean;
+}
+
 /**
- * An `onProgress` callback for training (`TrainOptions.onProgress`) that
- * shows iterations, the current loss and, once recorded, the validation
- * accuracy; it finishes the display on the last iteration.
+ * An `onProgress` callback for training (`TrainOptions.onProgress`): one
+ * line with the iterations, the time so far and left, the current loss
+ * and, once recorded, the validation accuracy. In Deno's Jupyter kernel it
+ * is one display, updated in place at most four times a second, with the
+ * loss curve and the accuracies so far drawn above the line (as
+ * {@linkcode trainingChart} draws them) and redrawn as often as a small
+ * share of the training time allows; it ends holding the final chart, as
+ * an HTML `<img>` and SVG like any {@linkcode Figure}, so the executed
+ * notebook keeps it. The display finishes on the last iteration, or on
+ * the epoch where early stopping ends the run; a second run through the
+ * same callback starts a new display.
  *
  * @example Ten iterations into a list of lines
  * ```ts
@@ -251,32 +323,106 @@ export function progressReporter(options: ProgressOptions): Progress {
  *   onProgress({ iteration: i, numIters: 10, loss: 1 / i, learningRate: 0.1 });
  * }
  * assert.deepEqual(lines, [
- *   "train [#---------]  10% 1/10 0s loss 1.0000",
- *   "train [#####-----]  50% 5/10 0s loss 0.2000",
+ *   "train [#---------]  10% 1/10 0s (0s left) loss 1.0000",
+ *   "train [#####-----]  50% 5/10 0s (0s left) loss 0.2000",
  *   "train [##########] 100% 10/10 0s loss 0.1000",
  * ]);
  * ```
  */
 export function trainingProgress(
-  options: Omit<ProgressOptions, "total"> = {},
+  options: TrainingProgressOptions = {},
 ): (progress: TrainProgress) => void {
-  let progress: Progress | undefined;
-  let valAcc: number | undefined;
+  const { chart = true, ...rest } = options;
+  checkOptionNames("trainingProgress", options, [
+    "chart",
+    "label",
+    "sink",
+    "width",
+    "interval",
+    "now",
+  ]);
+  const now = options.now ?? (() => performance.now());
+  let run:
+    | {
+      progress: Progress;
+      history: {
+        lossHistory: number[];
+        trainAccHistory: number[];
+        valAccHistory: number[];
+      };
+      live?: LiveChart;
+      iteration: number;
+      valAcc?: number;
+    }
+    | undefined;
   return (p) => {
-    progress ??= progressReporter({ ...options, total: p.numIters });
-    valAcc = p.valAcc ?? valAcc;
+    if (!run || p.iteration <= run.iteration) {
+      const history = {
+        lossHistory: [] as number[],
+        trainAccHistory: [] as number[],
+        valAccHistory: [] as number[],
+      };
+      const live = chart
+        ? new LiveChart(
+          () =>
+            history.lossHistory.length > 0 ? trainingChart(history) : undefined,
+          now,
+        )
+        : undefined;
+      run = {
+        history,
+        live,
+        iteration: 0,
+        progress: progressReporter({
+          ...rest,
+          total: p.numIters,
+          ...(live && { jupyterView: (line, last) => live.bundle(line, last) }),
+        }),
+      };
+    }
+    run.iteration = p.iteration;
+    run.history.lossHistory.push(p.loss);
+    if (p.trainAcc !== undefined) run.history.trainAccHistory.push(p.trainAcc);
+    if (p.valAcc !== undefined) {
+      run.history.valAccHistory.push(p.valAcc);
+      run.valAcc = p.valAcc;
+    }
+    run.live?.changed();
     const detail = `loss ${p.loss.toFixed(4)}` +
-      (valAcc === undefined ? "" : ` val ${valAcc.toFixed(3)}`);
-    if (p.iteration >= p.numIters) progress.finish(detail, p.iteration);
-    else progress.update(p.iteration, detail);
+      (run.valAcc === undefined ? "" : ` val ${run.valAcc.toFixed(3)}`);
+    if (p.stopped) {
+      run.progress.finish(
+        `${detail}, stopped early after epoch ${
+          run.history.valAccHistory.length - 1
+        }`,
+        p.iteration,
+      );
+    } else if (p.iteration >= p.numIters) {
+      run.progress.finish(detail, p.iteration);
+    } else {
+      run.progress.update(p.iteration, detail);
+    }
   };
+}
+
+/** Options of {@linkcode searchProgress}. */
+export interface SearchProgressOptions
+  extends Omit<ProgressOptions, "total" | "jupyterView"> {
+  /**
+   * In Jupyter, draw each finished setting's validation accuracy and the
+   * best so far above the line (default true).
+   */
+  chart?: boolean;
 }
 
 /**
  * Progress of a hyperparameter search, counted in settings (fractions of
  * the settings in flight included, so two Workers move the bar smoothly),
- * with the best validation accuracy so far. Pass `onProgress` to
- * `searchHyperparameters`, then call `finish` when it resolves.
+ * with the best validation accuracy so far. Pass `onProgress` and
+ * `onResult` to `searchHyperparameters`, then call `finish` when it
+ * resolves. In Deno's Jupyter kernel the display also shows, as each
+ * setting finishes, its validation accuracy beside the best so far, and
+ * keeps that chart when the search ends.
  *
  * @example
  * ```ts
@@ -294,40 +440,72 @@ export function trainingProgress(
  * onProgress({ done: 0, total: 2, index: 0, train, bestValAcc: 0 });
  * finish("best val 0.5");
  * assert.deepEqual(lines, [
- *   "search [#---]  25% 0.5/2 0s best val 0.000",
+ *   "search [#---]  25% 0.5/2 0s (0s left) best val 0.000",
  *   "search [####] 100% 2/2 0s best val 0.5",
  * ]);
  * ```
  */
 export function searchProgress(
-  options: Omit<ProgressOptions, "total"> = {},
+  options: SearchProgressOptions = {},
 ): {
   onProgress: (progress: SearchProgress) => void;
+  onResult: (row: FinishedSetting) => void;
   finish: (detail?: string) => void;
 } {
+  const { chart = true, ...rest } = options;
+  checkOptionNames("searchProgress", options, [
+    "chart",
+    "label",
+    "sink",
+    "width",
+    "interval",
+    "now",
+  ]);
+  const now = options.now ?? (() => performance.now());
+  const finished: FinishedSetting[] = [];
+  const live = chart
+    ? new LiveChart(
+      () => finished.length > 0 ? searchResultsChart(finished) : undefined,
+      now,
+    )
+    : undefined;
   let progress: Progress | undefined;
   const fractions = new Map<number, number>();
   let total = 0;
+  let best: number | undefined;
+  const reporter = (count: number) =>
+    progressReporter({
+      label: "search",
+      ...rest,
+      total: count,
+      ...(live && { jupyterView: (line, last) => live.bundle(line, last) }),
+    });
+  const done = () => {
+    let sum = 0;
+    for (const fraction of fractions.values()) sum += fraction;
+    return sum;
+  };
   return {
     onProgress(p) {
       total = p.total;
-      progress ??= progressReporter({
-        label: "search",
-        ...options,
-        total: p.total,
-      });
+      progress ??= reporter(p.total);
       fractions.set(p.index, p.train.iteration / p.train.numIters);
-      let done = 0;
-      for (const fraction of fractions.values()) done += fraction;
-      progress.update(done, `best val ${p.bestValAcc.toFixed(3)}`);
+      best = Math.max(best ?? 0, p.bestValAcc);
+      progress.update(done(), `best val ${best.toFixed(3)}`);
+    },
+    onResult(row) {
+      finished.push({ index: row.index, valAcc: row.valAcc });
+      fractions.set(row.index, 1);
+      best = Math.max(best ?? -Infinity, row.valAcc);
+      live?.changed();
+      if (total > 0) {
+        progress ??= reporter(total);
+        progress.update(done(), `best val ${best.toFixed(3)}`);
+      }
     },
     finish(detail) {
       // A search can finish without any report (e.g. progressEvery too big).
-      progress ??= progressReporter({
-        label: "search",
-        ...options,
-        total: total || 1,
-      });
+      progress ??= reporter(total || Math.max(finished.length, 1));
       progress.finish(detail);
     },
   };
