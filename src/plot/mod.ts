@@ -23,4 +23,5 @@ export * from "./charts.ts";
 export * from "./visualize.ts";
 export * from "./gallery.ts";
 export * from "./progress.ts";
+export * from "./live_progress.ts";
 export * from "./notebook.ts";
