@@ -375,7 +375,7 @@ Deno.test("early stopping ends the display at the epoch it stops", () => {
   onProgress({ ...p, iteration: 3 }); // a new run
   assert.deepEqual(lines, [
     "run [----]   1% 1/100 0s (0s left) loss 0.5000 val 0.300",
-    "run [----]   2% 2/100 0s loss 0.5000 val 0.250, stopped early after epoch 1",
+    "run [----]   2% 2/100 0s loss 0.5000 val 0.250, stopped early",
   ]);
 });
 

@@ -132,12 +132,7 @@ export function trainingProgress(
     const detail = `loss ${p.loss.toFixed(4)}` +
       (run.valAcc === undefined ? "" : ` val ${run.valAcc.toFixed(3)}`);
     if (p.stopped) {
-      run.progress.finish(
-        `${detail}, stopped early after epoch ${
-          run.history.valAccHistory.length - 1
-        }`,
-        p.iteration,
-      );
+      run.progress.finish(`${detail}, stopped early`, p.iteration);
     } else if (p.iteration >= p.numIters) {
       run.progress.finish(detail, p.iteration);
     } else {
