@@ -61,7 +61,7 @@ export async function runNotebook(run: NotebookRun): Promise<NotebookResult> {
   const out = resolve(run.out);
   const size = searchSize();
   const started = performance.now();
-  const loadBefore = await loadAverage();
+  const loadBefore = loadAverage();
   const staging = await startOutput(out);
   const files: string[] = [];
   const notes: string[] = [];
@@ -129,7 +129,7 @@ export async function runNotebook(run: NotebookRun): Promise<NotebookResult> {
   }
 
   const minutes = (performance.now() - started) / 60000;
-  const loadAfter = await loadAverage();
+  const loadAfter = loadAverage();
   await Deno.writeTextFile(
     `${staging}/report.md`,
     [
@@ -212,11 +212,13 @@ function clearProgressLineOnPrint(): () => void {
   return () => methods.forEach((method, i) => (console[method] = saved[i]));
 }
 
-/** The 1, 5 and 15 minute load averages (Linux), or undefined. */
-async function loadAverage(): Promise<string | undefined> {
+/**
+ * The 1, 5 and 15 minute load averages, or undefined without
+ * `--allow-sys=loadavg` or on Windows.
+ */
+function loadAverage(): string | undefined {
   try {
-    const text = await Deno.readTextFile("/proc/loadavg");
-    return text.split(" ").slice(0, 3).join(" / ");
+    return Deno.loadavg().map((load) => load.toFixed(2)).join(" / ");
   } catch {
     return undefined;
   }
