@@ -8,9 +8,11 @@
 import { assertFinite } from "../kernels/elementwise.ts";
 import {
   type BackendChoice,
+  type BackendName,
   type Kernels,
   kernels,
 } from "../kernels/select.ts";
+import { webgpuPredict, webgpuTrainingStep } from "../kernels/webgpu.ts";
 import {
   checkLossName,
   checkReg,
@@ -46,6 +48,7 @@ import {
   type TrainOptions,
   type TrainSettings,
   type TrainStats,
+  trainWithStep,
 } from "./trainer.ts";
 
 /** Options for {@linkcode TwoLayerNet}. */
@@ -56,11 +59,17 @@ export interface TwoLayerNetOptions {
   rng?: RandomState;
   /** Data loss (default `"mse"`, the workbook's; `"softmax"` is the bonus). */
   loss?: LossName;
-  /** Element type of parameters and activations (default `"float64"`). */
+  /**
+   * Element type of parameters and activations (default `"float64"`;
+   * `"float32"` on `"webgpu"`, the only type it has).
+   */
   dtype?: DType;
   /**
-   * Backend of the matrix products (default: the module's default backend
-   * when the network is created, see `setBackend`).
+   * Where the arithmetic runs (default: the module's default backend when
+   * the network is created, see `setBackend`). `"webgpu"` trains on a GPU
+   * with {@linkcode TwoLayerNet.trainAsync} (see `chooseBackend`); its
+   * synchronous methods (`scores`, `loss`, `predict`) run on the CPU's
+   * default backend.
    */
   backend?: BackendChoice;
   /**
@@ -153,8 +162,9 @@ export class TwoLayerNet {
   /** Gradient buffers written by each loss evaluation. */
   readonly #grads: Params;
   readonly #workspaces = new Map<number, Workspace>();
-  /** Kernels bound to the chosen backend. */
+  /** Kernels bound to the chosen backend (the CPU's for `"webgpu"`). */
   readonly #k: Kernels;
+  readonly #backend: BackendName;
 
   /**
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
@@ -184,17 +194,28 @@ export class TwoLayerNet {
       }
     }
     checkOptionNames("TwoLayerNet", options, NET_OPTIONS);
-    const { std = 1e-4, rng = random, loss = "mse", dtype = "float64" } =
-      options;
+    const gpu = options.backend === "webgpu";
+    const {
+      std = 1e-4,
+      rng = random,
+      loss = "mse",
+      dtype = gpu ? "float32" : "float64",
+    } = options;
     checkLossName("TwoLayerNet loss", loss);
     checkDType("TwoLayerNet dtype", dtype);
+    if (gpu && dtype !== "float32") {
+      throw new RangeError(
+        `TwoLayerNet dtype must be "float32" on backend "webgpu" (WGSL has no float64), got "${dtype}"`,
+      );
+    }
     checkStd(std);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numClasses = numClasses;
     this.lossName = loss;
     this.dtype = dtype;
-    this.#k = kernels(options.backend);
+    this.#k = kernels(gpu ? undefined : options.backend);
+    this.#backend = gpu ? "webgpu" : this.#k.backend;
     this.params = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     this.#grads = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     if (options.params) {
@@ -212,15 +233,41 @@ export class TwoLayerNet {
 
   /**
    * A deep copy (a snapshot): training the copy leaves this net unchanged,
-   * and no random numbers are drawn.
+   * and no random numbers are drawn. With `backend`, the copy runs there
+   * (e.g. on the CPU after a GPU was lost), in this net's element type.
+   *
+   * @example Move a network between backends
+   * ```ts
+   * import { RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const net = new TwoLayerNet(4, 3, 2, { rng: new RandomState(0), dtype: "float32" });
+   * const copy = net.clone({ backend: "typescript" });
+   * assert.equal(copy.backend, "typescript");
+   * assert.deepEqual(copy.params, net.params);
+   * ```
    */
-  clone(): TwoLayerNet {
-    return new TwoLayerNet(this.inputSize, this.hiddenSize, this.numClasses, {
-      loss: this.lossName,
-      dtype: this.dtype,
-      backend: this.#k.backend,
-      params: this.params,
-    });
+  clone(options: { backend?: BackendChoice } = {}): TwoLayerNet {
+    checkOptionNames("clone", options, ["backend"]);
+    const net = new TwoLayerNet(
+      this.inputSize,
+      this.hiddenSize,
+      this.numClasses,
+      {
+        loss: this.lossName,
+        dtype: this.dtype,
+        backend: options.backend ?? this.#backend,
+        params: this.params,
+      },
+    );
+    net.meanImage = this.meanImage;
+    net.trainingSettings = this.trainingSettings;
+    return net;
+  }
+
+  /** Where this network's arithmetic runs (see {@linkcode TwoLayerNetOptions.backend}). */
+  get backend(): BackendName {
+    return this.#backend;
   }
 
   /**
@@ -431,6 +478,11 @@ export class TwoLayerNet {
     yVal: Labels,
     options: TrainOptions = {},
   ): TrainStats {
+    if (this.#backend === "webgpu") {
+      throw new Error(
+        "this network trains on WebGPU, which hands results back asynchronously: call await net.trainAsync(X, y, XVal, yVal, options) instead of net.train(...)",
+      );
+    }
     const stats = trainNetwork(this, X, y, XVal, yVal, options);
     this.trainingSettings = stats.settings;
     return stats;
@@ -464,9 +516,38 @@ export class TwoLayerNet {
     yVal: Labels,
     options: TrainOptions = {},
   ): Promise<TrainStats> {
-    const stats = await trainNetworkAsync(this, X, y, XVal, yVal, options);
+    const stats = this.#backend === "webgpu"
+      ? await trainWithStep(
+        this,
+        X,
+        y,
+        XVal,
+        yVal,
+        options,
+        (run) => webgpuTrainingStep(run, this.lossName),
+      )
+      : await trainNetworkAsync(this, X, y, XVal, yVal, options);
     this.trainingSettings = stats.settings;
     return stats;
+  }
+
+  /**
+   * {@linkcode TwoLayerNet.predict} as a promise: on `"webgpu"` the GPU
+   * computes it (in blocks of rows), elsewhere the CPU.
+   *
+   * @example
+   * ```ts
+   * import { Matrix, RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const net = new TwoLayerNet(2, 3, 2, { std: 1, rng: new RandomState(0) });
+   * const X = Matrix.fromRows([[1, 0], [0, 1]]);
+   * assert.deepEqual(await net.predictAsync(X), net.predict(X));
+   * ```
+   */
+  async predictAsync(X: Matrix<FloatArray>): Promise<Int32Array> {
+    if (this.#backend !== "webgpu") return this.predict(X);
+    return await webgpuPredict(this.params, this.lossName, this.input(X));
   }
 
   #forward(X: Matrix<FloatArray>, rows: Int32Array | undefined): Workspace {
