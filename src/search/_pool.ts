@@ -14,7 +14,11 @@ import type { TrainProgress } from "../nn/trainer.ts";
 import type { SearchData, SearchRow, SearchSetting } from "./setting.ts";
 import { type FromWorker, shareMatrix, type ToWorker } from "./_protocol.ts";
 
-/** Runs every setting on `workers` Workers; calls back as settings progress and finish. */
+/**
+ * Runs every setting on `workers` Workers; calls back as settings progress
+ * and finish. The first failure (a setting's, a callback's, a message that
+ * cannot be sent) stops every Worker and rejects with that error.
+ */
 export async function runOnWorkers(
   data: SearchData,
   settings: SearchSetting[],
