@@ -62,4 +62,11 @@ export {
   type ImageStack,
   visualizeGrid,
 } from "./src/plot/visualize.ts";
-export * from "./src/search/mod.ts";
+export {
+  gridSettings,
+  searchHyperparameters,
+  type SearchOptions,
+  type SearchResult,
+  type SearchRow,
+  type SearchSetting,
+} from "./src/search/mod.ts";

@@ -4,8 +4,8 @@ import {
   Matrix,
   RandomState,
   searchHyperparameters,
-  type SearchProgress,
 } from "../mod.ts";
+import type { SearchProgress } from "../src/search/mod.ts";
 import { searchChart } from "../src/plot/mod.ts";
 import { trainSetting } from "../src/search/setting.ts";
 

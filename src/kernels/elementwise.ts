@@ -293,6 +293,53 @@ function firstNonFinite32(x: Float32Array, from: number, to: number): number {
 }
 
 /**
+ * Throws a `RangeError` naming `what` and the first non-finite element of
+ * `m` (of its rows `rows` only, when given), or a row index outside `m`.
+ *
+ * @example
+ * ```ts
+ * import { Matrix } from "@twolayer/net";
+ * import { assertFinite } from "@twolayer/net/kernels";
+ * import assert from "node:assert/strict";
+ *
+ * const XVal = Matrix.fromRows([[1, 2], [3, NaN]]);
+ * assertFinite("XVal", XVal, Int32Array.of(0));
+ * assert.throws(
+ *   () => assertFinite("XVal", XVal),
+ *   /XVal must hold finite numbers, but element \(1, 1\) is NaN/,
+ * );
+ * ```
+ */
+export function assertFinite(
+  what: string,
+  m: AnyMatrix,
+  rows?: Int32Array,
+): void {
+  const c = m.cols;
+  for (let k = 0; k < (rows ? rows.length : 1); k++) {
+    let from = 0, to = m.rows * c;
+    if (rows) {
+      const r = rows[k];
+      if (!(r >= 0 && r < m.rows)) {
+        throw new RangeError(
+          `row index ${r} is outside ${what}'s rows 0..${m.rows - 1}`,
+        );
+      }
+      from = r * c;
+      to = from + c;
+    }
+    const at = firstNonFinite(m.data, from, to);
+    if (at >= 0) {
+      throw new RangeError(
+        `${what} must hold finite numbers, but element (${
+          Math.floor(at / c)
+        }, ${at % c}) is ${m.data[at]}`,
+      );
+    }
+  }
+}
+
+/**
  * Copies rows `rows` of `src` into the first `rows.length` rows of `out`
  * (numpy's `X[idx]`), for backends that need a contiguous minibatch.
  *

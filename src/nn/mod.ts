@@ -32,7 +32,10 @@ export {
 } from "./losses.ts";
 export {
   type EarlyStoppingOptions,
+  type TrainCheckpoint,
+  TrainingInterrupted,
   trainNetwork,
+  trainNetworkAsync,
   type TrainOptions,
   type TrainProgress,
   type TrainSettings,
@@ -40,6 +43,10 @@ export {
 } from "./trainer.ts";
 export * from "./gradient_check.ts";
 export * from "./metrics.ts";
-export type { OptimizerName, OptimizerOptions } from "./optimizers.ts";
+export type {
+  OptimizerName,
+  OptimizerOptions,
+  OptimizerState,
+} from "./optimizers.ts";
 export type { AugmentOptions } from "./augment.ts";
 export * from "./confusion.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { firstNonFinite } from "../kernels/elementwise.ts";
+import { assertFinite } from "../kernels/elementwise.ts";
 import {
   type BackendChoice,
   type Kernels,
@@ -43,6 +43,7 @@ import {
 import type { Params } from "./params.ts";
 import {
   trainNetwork,
+  trainNetworkAsync,
   type TrainOptions,
   type TrainSettings,
   type TrainStats,
@@ -436,6 +437,39 @@ export class TwoLayerNet {
     return stats;
   }
 
+  /**
+   * {@linkcode TwoLayerNet.train} as a promise, on any backend: the same
+   * numbers, but the event loop gets a turn while it trains, so that
+   * Jupyter displays, progress bars and timers keep updating during a
+   * long run (see {@linkcode trainNetworkAsync}).
+   *
+   * @example
+   * ```ts
+   * import { Matrix, RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const X = Matrix.fromRows([[1, 0], [0, 1], [1, 0.1], [0.1, 1]]);
+   * const y = [0, 1, 0, 1];
+   * const rng = new RandomState(0);
+   * const net = new TwoLayerNet(2, 8, 2, { std: 0.5, rng, loss: "softmax" });
+   * const stats = await net.trainAsync(X, y, X, y, {
+   *   learningRate: 0.5, numIters: 200, batchSize: 4, rng,
+   * });
+   * assert.equal(stats.valAccHistory.at(-1), 1);
+   * ```
+   */
+  async trainAsync(
+    X: Matrix<FloatArray>,
+    y: Labels,
+    XVal: Matrix<FloatArray>,
+    yVal: Labels,
+    options: TrainOptions = {},
+  ): Promise<TrainStats> {
+    const stats = await trainNetworkAsync(this, X, y, XVal, yVal, options);
+    this.trainingSettings = stats.settings;
+    return stats;
+  }
+
   #forward(X: Matrix<FloatArray>, rows: Int32Array | undefined): Workspace {
     const { W1, b1, W2, b2 } = this.params;
     const k = this.#k;
@@ -474,39 +508,6 @@ export class TwoLayerNet {
     assertShape("X", X, null, this.inputSize);
     if (rows || !this.#k.allFinite(X.data)) assertFinite("X", X, rows);
     return asDType(X, this.dtype);
-  }
-}
-
-/**
- * Throws a `RangeError` naming the first non-finite element of `m` (of its
- * rows `rows` only, when given) or a row index outside `m`.
- */
-export function assertFinite(
-  what: string,
-  m: Matrix<FloatArray>,
-  rows?: Int32Array,
-): void {
-  const c = m.cols;
-  for (let k = 0; k < (rows ? rows.length : 1); k++) {
-    let from = 0, to = m.rows * c;
-    if (rows) {
-      const r = rows[k];
-      if (!(r >= 0 && r < m.rows)) {
-        throw new RangeError(
-          `row index ${r} is outside ${what}'s rows 0..${m.rows - 1}`,
-        );
-      }
-      from = r * c;
-      to = from + c;
-    }
-    const at = firstNonFinite(m.data, from, to);
-    if (at >= 0) {
-      throw new RangeError(
-        `${what} must hold finite numbers, but element (${
-          Math.floor(at / c)
-        }, ${at % c}) is ${m.data[at]}`,
-      );
-    }
   }
 }
 

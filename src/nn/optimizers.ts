@@ -122,6 +122,19 @@ export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
 }
 
 /**
+ * An update rule's state between iterations: the steps taken (Adam's `t`),
+ * and per parameter the velocity or first moment and Adam's second moment.
+ */
+export interface OptimizerState {
+  /** Updates applied so far. */
+  step: number;
+  /** Velocity (momentum, Nesterov) or first moment (Adam), per parameter. */
+  first: Float64Array[];
+  /** Adam's second moment per parameter (empty for other rules). */
+  second: Float64Array[];
+}
+
+/**
  * One update rule with its state (velocities, moments, step count) for a
  * fixed list of parameters.
  *
@@ -154,11 +167,14 @@ export class Optimizer {
    * @param params the parameters it will update, for the sizes of its state.
    * @param axpy `y += alpha x` for plain SGD (the network's kernel, so the
    *   workbook's numbers come out exactly).
+   * @param from state to continue from (see {@linkcode Optimizer.state}),
+   *   copied; its sizes must match.
    */
   constructor(
     options: OptimizerOptions,
     params: readonly FloatArray[],
     axpy: (alpha: number, x: FloatArray, y: FloatArray) => void,
+    from?: OptimizerState,
   ) {
     this.settings = resolveOptimizer(options);
     const kind = this.settings.optimizer;
@@ -166,6 +182,28 @@ export class Optimizer {
     this.#first = kind === "sgd" ? [] : state();
     this.#second = kind === "adam" ? state() : [];
     this.#sgd = axpy;
+    if (from) {
+      const fits = (saved: Float64Array[], own: Float64Array[]) =>
+        saved.length === own.length &&
+        saved.every((s, k) => s.length === own[k].length);
+      if (!fits(from.first, this.#first) || !fits(from.second, this.#second)) {
+        throw new RangeError(
+          `optimizer state does not fit "${kind}" on these parameters: expected ${this.#first.length} + ${this.#second.length} arrays of the parameters' sizes, got ${from.first.length} + ${from.second.length}`,
+        );
+      }
+      from.first.forEach((s, k) => this.#first[k].set(s));
+      from.second.forEach((s, k) => this.#second[k].set(s));
+      this.#t = from.step;
+    }
+  }
+
+  /** A copy of the state, to continue from later (a checkpoint). */
+  state(): OptimizerState {
+    return {
+      step: this.#t,
+      first: this.#first.map((s) => s.slice()),
+      second: this.#second.map((s) => s.slice()),
+    };
   }
 
   /** One iteration's update of every parameter from its gradient. */

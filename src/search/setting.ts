@@ -25,8 +25,11 @@ import { checkLabels } from "../nn/losses.ts";
 import { checkOptionNames } from "../core/options.ts";
 
 /** One point of the search: training options plus the network's shape and loss. */
-export interface SearchSetting
-  extends Omit<TrainOptions, "rng" | "onProgress" | "log" | "verbose"> {
+export interface SearchSetting extends
+  Omit<
+    TrainOptions,
+    "rng" | "onProgress" | "log" | "verbose" | "resumeFrom"
+  > {
   /** Hidden units (default 50, the workbook's fixed size). */
   hiddenSize?: number;
   /** Data loss (default `"mse"`). */
@@ -107,7 +110,7 @@ const SETTING_NAMES: readonly string[] = [
   "loss",
   "std",
   ...TRAIN_OPTION_NAMES.filter((name) =>
-    !["rng", "onProgress", "log", "verbose"].includes(name)
+    !["rng", "onProgress", "log", "verbose", "resumeFrom"].includes(name)
   ),
 ];
 
