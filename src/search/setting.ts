@@ -7,7 +7,7 @@
  */
 
 import type { Labels } from "../nn/losses.ts";
-import { type DType, type FloatArray, Matrix } from "../core/matrix.ts";
+import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
 import type { BackendChoice } from "../kernels/select.ts";
 import type { LossName } from "../nn/losses.ts";
 import { checkNetworkArguments, TwoLayerNet } from "../nn/network.ts";
@@ -15,8 +15,8 @@ import { accuracy } from "../nn/metrics.ts";
 import { resolveOptimizer } from "../nn/optimizers.ts";
 import { RandomState } from "../core/random.ts";
 import {
+  checkTrainOptions,
   TRAIN_OPTION_NAMES,
-  trainNetwork,
   type TrainOptions,
   type TrainProgress,
   type TrainStats,
@@ -137,9 +137,9 @@ export function checkSettingNames(where: string, setting: unknown): void {
 /**
  * Checks every value of `setting` without training it, and returns it
  * with the defaults filled in: the network's sizes and options by the
- * checks of its constructor, and the training options by the trainer's
- * own checks on a one-row stand-in of the data (no iteration runs). A
- * search checks all its settings so before the first one trains.
+ * checks of its constructor, the training options by the trainer's
+ * (`checkTrainOptions`). A search checks all its settings so before the
+ * first one trains.
  * `inputSize` and `numClasses` are the data's; `where` names the setting
  * in messages.
  *
@@ -177,26 +177,13 @@ export function checkSetting(
       ...setting,
       momentum: "momentum" in resolved ? resolved.momentum : 0,
     };
-    const { hiddenSize, loss, std, numIters, ...train } = full;
+    const { hiddenSize, loss, std, ...train } = full;
     checkNetworkArguments(inputSize, hiddenSize, numClasses, {
       std,
       loss,
       dtype,
     });
-    if (!Number.isInteger(numIters) || numIters < 0) {
-      throw new RangeError(
-        `numIters must be a non-negative integer, got ${numIters}`,
-      );
-    }
-    // The trainer's checks run before its first iteration: with none to
-    // run, they are all that happens.
-    const net = new TwoLayerNet(inputSize, 1, numClasses, { dtype });
-    const X = Matrix.zeros(1, inputSize, net.dtype);
-    trainNetwork(net, X, [0], X, [0], {
-      ...train,
-      numIters: 0,
-      rng: new RandomState(0),
-    });
+    checkTrainOptions(train, inputSize);
     return full;
   } catch (error) {
     const message = `${where}: ${(error as Error).message}`;
