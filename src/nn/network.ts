@@ -25,6 +25,7 @@ import {
   allocate,
   asDType,
   assertShape,
+  checkArraySize,
   checkDType,
   type DType,
   dtypeOf,
@@ -94,7 +95,10 @@ export interface LoadOptions {
   loss?: LossName;
   /** Backend of the loaded network (default: the module's default). */
   backend?: BackendChoice;
-  /** Largest file {@linkcode TwoLayerNet.load} reads (default 512 MiB). */
+  /**
+   * Largest file {@linkcode TwoLayerNet.load} reads, and largest total
+   * the arrays of an `.npz` may inflate to (default 512 MiB).
+   */
   maxBytes?: number;
 }
 
@@ -103,6 +107,23 @@ const LOAD_OPTIONS: readonly (keyof LoadOptions)[] = [
   "backend",
   "maxBytes",
 ];
+
+/** Names and values of {@linkcode LoadOptions}, checked before any read. */
+function checkLoadOptions(where: string, options: LoadOptions): void {
+  checkOptionNames(where, options, LOAD_OPTIONS);
+  const { loss, maxBytes } = options;
+  if (loss !== undefined) checkLossName(`${where} loss`, loss);
+  if (
+    maxBytes !== undefined &&
+    !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)
+  ) {
+    throw new RangeError(
+      `${where} maxBytes must be a non-negative integer (a number of bytes), got ${
+        typeof maxBytes === "string" ? JSON.stringify(maxBytes) : maxBytes
+      }`,
+    );
+  }
+}
 
 /** Loss and gradients from {@linkcode TwoLayerNet.loss}. */
 export interface LossAndGrads {
@@ -170,9 +191,8 @@ export class TwoLayerNet {
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
    * `W2 = std * randn(C, H)`, biases zero.
    *
-   * @throws {RangeError} when a size is not a positive integer, an option
-   *   is unknown, or its value is out of range (`std` not a finite
-   *   non-negative number, another `loss` or `dtype`).
+   * @throws {RangeError} as {@linkcode checkNetworkArguments}, before
+   *   anything is allocated.
    */
   constructor(
     inputSize: number,
@@ -180,20 +200,7 @@ export class TwoLayerNet {
     numClasses: number,
     options: TwoLayerNetOptions = {},
   ) {
-    for (
-      const [name, value] of [
-        ["inputSize", inputSize],
-        ["hiddenSize", hiddenSize],
-        ["numClasses", numClasses],
-      ] as const
-    ) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new RangeError(
-          `TwoLayerNet ${name} must be a positive integer, got ${value}`,
-        );
-      }
-    }
-    checkOptionNames("TwoLayerNet", options, NET_OPTIONS);
+    checkNetworkArguments(inputSize, hiddenSize, numClasses, options);
     const gpu = options.backend === "webgpu";
     const {
       std = 1e-4,
@@ -201,14 +208,6 @@ export class TwoLayerNet {
       loss = "mse",
       dtype = gpu ? "float32" : "float64",
     } = options;
-    checkLossName("TwoLayerNet loss", loss);
-    checkDType("TwoLayerNet dtype", dtype);
-    if (gpu && dtype !== "float32") {
-      throw new RangeError(
-        `TwoLayerNet dtype must be "float32" on backend "webgpu" (WGSL has no float64), got "${dtype}"`,
-      );
-    }
-    checkStd(std);
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numClasses = numClasses;
@@ -310,7 +309,7 @@ export class TwoLayerNet {
     path: string,
     options: LoadOptions = {},
   ): Promise<TwoLayerNet> {
-    checkOptionNames("TwoLayerNet.load", options, LOAD_OPTIONS);
+    checkLoadOptions("TwoLayerNet.load", options);
     const { maxBytes = DEFAULT_MAX_NETWORK_BYTES } = options;
     return TwoLayerNet.#fromContents(
       await readNetworkFile(path, maxBytes),
@@ -346,7 +345,7 @@ export class TwoLayerNet {
     bytes: Uint8Array,
     options: LoadOptions = {},
   ): TwoLayerNet {
-    checkOptionNames("TwoLayerNet.fromSafetensors", options, LOAD_OPTIONS);
+    checkLoadOptions("TwoLayerNet.fromSafetensors", options);
     return TwoLayerNet.#fromContents(
       networkFromSafetensors(bytes, "safetensors bytes"),
       options,
@@ -366,9 +365,6 @@ export class TwoLayerNet {
     contents: NetworkContents,
     options: LoadOptions,
   ): TwoLayerNet {
-    if (options.loss !== undefined) {
-      checkLossName("load option loss", options.loss);
-    }
     const { params } = contents;
     const net = new TwoLayerNet(
       params.W1.cols,
@@ -589,6 +585,74 @@ export class TwoLayerNet {
     if (rows || !this.#k.allFinite(X.data)) assertFinite("X", X, rows);
     return asDType(X, this.dtype);
   }
+}
+
+/**
+ * The checks of the {@linkcode TwoLayerNet} constructor, without building
+ * a network (a search runs them on every setting before the first one
+ * trains): positive integer sizes whose weight matrices fit the 4 GiB
+ * limit of one array (see `checkArraySize`), known option names, and
+ * option values.
+ *
+ * @throws {RangeError} when a size is not a positive integer or makes W1
+ *   or W2 too large, an option is unknown, or its value is out of range
+ *   (`std` not a finite non-negative number, another `loss` or `dtype`).
+ *
+ * @example
+ * ```ts
+ * import { checkNetworkArguments } from "./network.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkNetworkArguments(3072, 50, 10, { loss: "softmax" });
+ * assert.throws(
+ *   () => checkNetworkArguments(3072, 2_000_000, 10),
+ *   /TwoLayerNet W1 \(hiddenSize x inputSize = 2000000 x 3072\) needs 6144000000 values/,
+ * );
+ * ```
+ */
+export function checkNetworkArguments(
+  inputSize: number,
+  hiddenSize: number,
+  numClasses: number,
+  options: TwoLayerNetOptions = {},
+): void {
+  for (
+    const [name, value] of [
+      ["inputSize", inputSize],
+      ["hiddenSize", hiddenSize],
+      ["numClasses", numClasses],
+    ] as const
+  ) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new RangeError(
+        `TwoLayerNet ${name} must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  checkOptionNames("TwoLayerNet", options, NET_OPTIONS);
+  const gpu = options.backend === "webgpu";
+  const { std = 1e-4, loss = "mse", dtype = gpu ? "float32" : "float64" } =
+    options;
+  checkLossName("TwoLayerNet loss", loss);
+  checkDType("TwoLayerNet dtype", dtype);
+  if (gpu && dtype !== "float32") {
+    throw new RangeError(
+      `TwoLayerNet dtype must be "float32" on backend "webgpu" (WGSL has no float64), got "${dtype}"`,
+    );
+  }
+  checkStd(std);
+  // Random initial weights are drawn in float64 whatever the dtype.
+  const bytes = dtype === "float32" && options.params ? 4 : 8;
+  checkArraySize(
+    `TwoLayerNet W1 (hiddenSize x inputSize = ${hiddenSize} x ${inputSize})`,
+    hiddenSize * inputSize,
+    bytes,
+  );
+  checkArraySize(
+    `TwoLayerNet W2 (numClasses x hiddenSize = ${numClasses} x ${hiddenSize})`,
+    numClasses * hiddenSize,
+    bytes,
+  );
 }
 
 /** The initial weights' scale must be a finite number, 0 or more. */
