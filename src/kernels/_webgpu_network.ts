@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { FloatArray, Matrix } from "../core/matrix.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import type { LossName } from "../nn/losses.ts";
 import type { OptimizerState, ResolvedOptimizer } from "../nn/optimizers.ts";
 import { PARAM_NAMES, type Params } from "../nn/params.ts";
@@ -22,13 +22,23 @@ import {
   RECORD_FIELDS,
   type ShaderShape,
   shaderSource,
-  TILE,
+  SLICE,
 } from "./_webgpu_shaders.ts";
 
 /** One field of a per-dispatch record; see `RECORD_FIELDS`. */
 export type DispatchRecord = Partial<
   Record<(typeof RECORD_FIELDS)[number], number>
 >;
+
+/** A range of a buffer to read back, in f32 values. */
+export interface Read {
+  /** The buffer (made with `COPY_SRC`). */
+  buffer: GPUBuffer;
+  /** First value (default 0). */
+  from?: number;
+  /** Values to read. */
+  count: number;
+}
 
 /** No augmentation for this batch (the shader's sentinel). */
 export const NO_AUGMENT = 0xffffffff;
@@ -39,6 +49,7 @@ interface Pipelines {
   groups: [GPUBindGroupLayout, GPUBindGroupLayout];
   gather: GPUComputePipeline;
   forward1: GPUComputePipeline;
+  hidden: GPUComputePipeline;
   forward2: GPUComputePipeline;
   backward2: GPUComputePipeline;
   backward1: GPUComputePipeline;
@@ -75,9 +86,11 @@ export class GpuNetwork {
   readonly draws: GPUBuffer;
   readonly outputs: GPUBuffer;
   readonly records: GPUBuffer;
-  readonly staging: GPUBuffer;
+  /** Where results are copied to be mapped; grows to the largest read. */
+  #staging?: GPUBuffer;
   readonly pipelines: Pipelines;
   readonly main: GPUBindGroup;
+  readonly #noRows: RowChunks;
   readonly #buffers: GPUBuffer[] = [];
   readonly #chunks: RowChunks[] = [];
 
@@ -100,13 +113,17 @@ export class GpuNetwork {
       L.P,
       S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     );
-    this.grads = make("the gradients", L.P, S);
+    this.grads = make("the gradients", L.P, S | GPUBufferUsage.COPY_SRC);
     this.opt = make(
       "the update rule's state",
       L.optimizer,
       S | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     );
-    this.work = make("the activations of a batch", L.work, S);
+    this.work = make(
+      "the activations of a batch",
+      L.work,
+      S | GPUBufferUsage.COPY_SRC,
+    );
     this.draws = make(
       "the minibatch draws",
       sizes.draws,
@@ -121,11 +138,6 @@ export class GpuNetwork {
       "the dispatch records",
       sizes.records * RECORD_BYTES,
       GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    );
-    this.staging = make(
-      "the read-back buffer",
-      sizes.outputs + L.P + L.optimizer,
-      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     );
     const entry = (binding: number, buffer: GPUBuffer, size?: number) => ({
       binding,
@@ -143,6 +155,7 @@ export class GpuNetwork {
         entry(6, this.records, RECORD_BYTES),
       ],
     });
+    this.#noRows = this.uploadRows(new Matrix(0, shape.D, new Float32Array(0)));
   }
 
   /**
@@ -272,13 +285,21 @@ export class GpuNetwork {
     );
   }
 
-  /** Selects record `k` for the next dispatches. */
+  /**
+   * Selects record `k` for the next dispatches, with no rows in group 1
+   * (every pipeline's layout has it; gathers set their own).
+   */
   #use(pass: GPUComputePassEncoder, k: number): void {
     pass.setBindGroup(0, this.main, [k * RECORD_BYTES]);
+    pass.setBindGroup(1, this.#noRows.groups[0]);
   }
 
-  #dispatch1(pass: GPUComputePassEncoder, pipeline: string, threads: number) {
-    pass.setPipeline(this.pipelines[pipeline as "update"]);
+  #dispatch1(
+    pass: GPUComputePassEncoder,
+    pipeline: "backward2" | "update",
+    threads: number,
+  ) {
+    pass.setPipeline(this.pipelines[pipeline]);
     pass.dispatchWorkgroups(...grid(Math.ceil(threads / GROUP)));
   }
 
@@ -293,7 +314,7 @@ export class GpuNetwork {
     pass.setPipeline(this.pipelines.gather);
     for (const group of data.groups) {
       pass.setBindGroup(1, group);
-      pass.dispatchWorkgroups(...grid(Math.ceil(n * this.shape.D / GROUP)));
+      pass.dispatchWorkgroups(Math.ceil(this.shape.D / GROUP), n);
     }
   }
 
@@ -301,8 +322,13 @@ export class GpuNetwork {
   encodeForward(pass: GPUComputePassEncoder, k: number, n: number): void {
     const { H } = this.shape;
     this.#use(pass, k);
+    const slices = Math.ceil(this.shape.D / SLICE);
     pass.setPipeline(this.pipelines.forward1);
-    pass.dispatchWorkgroups(Math.ceil(n / TILE), Math.ceil(H / TILE));
+    pass.dispatchWorkgroups(
+      ...grid(Math.ceil(Math.ceil(n / 4) * Math.ceil(H / 4) * slices / 64)),
+    );
+    pass.setPipeline(this.pipelines.hidden);
+    pass.dispatchWorkgroups(...grid(Math.ceil(n * H / GROUP)));
     pass.setPipeline(this.pipelines.forward2);
     pass.dispatchWorkgroups(Math.ceil(n / 64));
   }
@@ -313,8 +339,10 @@ export class GpuNetwork {
     this.#use(pass, k);
     this.#dispatch1(pass, "backward2", C * H + C + B * H);
     pass.setPipeline(this.pipelines.backward1);
-    pass.dispatchWorkgroups(Math.ceil(H / TILE), Math.ceil(D / TILE));
-    this.#dispatch1(pass, "update", this.L.P);
+    pass.dispatchWorkgroups(
+      ...grid(Math.ceil(Math.ceil(H / 8) * D / 64)),
+    );
+    this.#dispatch1(pass, "update", this.L.updateThreads);
     this.encodeReduce(pass, k);
   }
 
@@ -333,40 +361,43 @@ export class GpuNetwork {
   }
 
   /**
-   * Submits `encode`'s pass, copies the first `outputs` values of the
-   * outputs buffer (and, with `withState`, the parameters and the rule's
-   * state) back, and resolves with them.
+   * Submits `encode`'s pass, copies `reads` (ranges of buffers, in f32
+   * values) back, and resolves with one array per read.
    *
    * @throws {DeviceFailure} when the device is lost on the way.
    */
   async submit(
     encode: (pass: GPUComputePassEncoder) => void,
-    outputs: number,
-    withState: boolean,
-  ): Promise<
-    { outputs: Float32Array; params?: Float32Array; opt?: Float32Array }
-  > {
+    reads: readonly Read[],
+  ): Promise<Float32Array[]> {
     const { device } = this.gpu;
     this.#checkDevice();
-    const L = this.L;
     device.pushErrorScope("validation");
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     encode(pass);
     pass.end();
-    const o = outputs * 4, p = L.P * 4, s = L.optimizer * 4;
-    if (outputs > 0) {
-      encoder.copyBufferToBuffer(this.outputs, 0, this.staging, 0, o);
+    const bytes = 4 * reads.reduce((sum, read) => sum + read.count, 0);
+    if (!this.#staging || this.#staging.size < bytes) {
+      this.#staging?.destroy();
+      this.#staging = this.#buffer(
+        "the read-back buffer",
+        bytes,
+        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      );
     }
-    if (withState) {
-      encoder.copyBufferToBuffer(this.params, 0, this.staging, o, p);
-      encoder.copyBufferToBuffer(this.opt, 0, this.staging, o + p, s);
+    const staging = this.#staging;
+    let at = 0;
+    for (const { buffer, from = 0, count } of reads) {
+      if (count > 0) {
+        encoder.copyBufferToBuffer(buffer, 4 * from, staging, at, 4 * count);
+      }
+      at += 4 * count;
     }
     device.queue.submit([encoder.finish()]);
     const invalid = device.popErrorScope();
-    const bytes = o + (withState ? p + s : 0);
     try {
-      await this.staging.mapAsync(GPUMapMode.READ, 0, Math.max(bytes, 4));
+      await staging.mapAsync(GPUMapMode.READ, 0, staging.size);
     } catch (error) {
       await this.#lostReason();
       this.#checkDevice(error);
@@ -374,20 +405,13 @@ export class GpuNetwork {
     }
     const error = await invalid;
     if (error) {
-      this.staging.unmap();
-      throw new Error(
-        `WebGPU rejected the training commands: ${error.message}`,
-      );
+      staging.unmap();
+      throw new Error(`WebGPU rejected the commands: ${error.message}`);
     }
-    const all = new Float32Array(
-      this.staging.getMappedRange(0, Math.max(bytes, 4)).slice(0),
-    );
-    this.staging.unmap();
-    return {
-      outputs: all.subarray(0, outputs),
-      params: withState ? all.subarray(outputs, outputs + L.P) : undefined,
-      opt: withState ? all.subarray(outputs + L.P) : undefined,
-    };
+    const all = new Float32Array(staging.getMappedRange().slice(0, bytes));
+    staging.unmap();
+    at = 0;
+    return reads.map(({ count }) => all.subarray(at, at += count));
   }
 
   /** Gives a lost device's reason a moment to arrive. */
@@ -491,6 +515,7 @@ function pipelinesFor(device: GPUDevice, shape: ShaderShape): Pipelines {
     groups: [main, chunk],
     gather: pipeline("gather"),
     forward1: pipeline("forward1"),
+    hidden: pipeline("hidden"),
     forward2: pipeline("forward2"),
     backward2: pipeline("backward2"),
     backward1: pipeline("backward1"),

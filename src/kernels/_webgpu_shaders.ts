@@ -4,13 +4,16 @@
  *
  * - `gather`: minibatch rows from a chunk of the data set, flipped and
  *   shifted as drawn (numpy's `X[idx]` plus augmentation);
- * - `forward1`: `h = relu(X W1ᵀ + b1)`, a tiled product;
+ * - `forward1`, `hidden`: `h = relu(X W1ᵀ + b1)`, blocked in registers
+ *   and split along D (so that a large GPU has threads enough);
  * - `forward2`: `scores = h W2ᵀ + b2`, then per row the loss and its
- *   gradient (MSE or softmax), or the predicted class;
- * - `backward2`: `dW2 = dscoresᵀ h`, `db2`, and `dh = dscores W2 ⊙ [h > 0]`;
- * - `backward1`: `dW1 = dhᵀ X` (tiled) and `db1`;
- * - `update`: the regularisation gradient, the update rule, and partial
- *   sums of `W²` for the regularisation loss;
+ *   gradient (MSE or softmax), or whether the top class is the label, or
+ *   the top class, or the scores themselves;
+ * - `backward2`: `dW2 = dscoresᵀ h + reg W2`, `db2`, and
+ *   `dh = dscores W2 ⊙ [h > 0]`;
+ * - `backward1`: `dW1 = dhᵀ X + reg W1` (blocked likewise) and `db1`;
+ * - `update`: the update rule, and partial sums of `W²` (before the step)
+ *   for the regularisation loss;
  * - `reduce`: one number from per-row values (a loss, a count of hits);
  * - `decay`: the learning rate times the decay, at an epoch's end.
  *
@@ -60,12 +63,14 @@ export interface Layout {
   dhidden: number;
   /** One value per row: its loss, or whether it was classified right. */
   perRow: number;
-  /** Partial sums of W² from the update's workgroups. */
+  /** Partial products of `forward1`, one B x H block per slice of D. */
+  split: number;
+  /** Partial sums of W² from the update's threads. */
   partials: number;
   /** Values in the work buffer. */
   work: number;
-  /** Workgroups of the update (one partial sum each). */
-  updateGroups: number;
+  /** Threads of the update (one partial sum each). */
+  updateThreads: number;
   /**
    * In the optimizer buffer: the learning rate at 0, then the first and
    * second moments (velocity; Adam's m and v), P each.
@@ -79,8 +84,14 @@ export interface Layout {
 /** Threads per workgroup of the one-dimensional shaders. */
 export const GROUP = 256;
 
-/** Side of the square tiles of the two large products. */
-export const TILE = 16;
+/**
+ * Most threads of the update: enough to fill a large GPU, few enough for
+ * one workgroup to sum their partial results.
+ */
+export const UPDATE_THREADS = 65536;
+
+/** Values of D one `forward1` thread sums (the slice of a split product). */
+export const SLICE = 256;
 
 /** Largest workgroup count along one dimension (WebGPU's default limit). */
 export const MAX_GROUPS = 65535;
@@ -115,8 +126,9 @@ export function layout(s: ShaderShape): Layout {
   const W1 = 0, b1 = H * D, W2 = b1 + H, b2 = W2 + C * H, P = b2 + C;
   const batch = 0, hidden = B * D, dscores = hidden + B * H;
   const dhidden = dscores + B * C, perRow = dhidden + B * H;
-  const partials = perRow + B;
-  const updateGroups = Math.ceil(P / GROUP);
+  const split = perRow + B;
+  const partials = split + Math.ceil(D / SLICE) * B * H;
+  const updateThreads = Math.min(P, UPDATE_THREADS);
   return {
     W1,
     b1,
@@ -128,9 +140,10 @@ export function layout(s: ShaderShape): Layout {
     dscores,
     dhidden,
     perRow,
+    split,
     partials,
-    work: partials + updateGroups,
-    updateGroups,
+    work: partials + updateThreads,
+    updateThreads,
     first: 4,
     second: 4 + P,
     optimizer: 4 + 2 * P,
@@ -197,30 +210,32 @@ const HIDDEN = ${L.hidden}u;
 const DSCORES = ${L.dscores}u;
 const DHIDDEN = ${L.dhidden}u;
 const PER_ROW = ${L.perRow}u;
+const UNITS = 8u;
+const SLICE = ${SLICE}u;
+const SLICES = ${Math.ceil(D / SLICE)}u;
+const SPLIT = ${L.split}u;
 const PARTIALS = ${L.partials}u;
-const UPDATE_GROUPS = ${L.updateGroups}u;
+const UPDATE_THREADS = ${L.updateThreads}u;
 const FIRST = ${L.first}u;
 const SECOND = ${L.second}u;
-const TILE = ${TILE}u;
 
-var<workgroup> tileA: array<f32, ${TILE * TILE}>;
-var<workgroup> tileB: array<f32, ${TILE * TILE}>;
 var<workgroup> sums: array<f32, ${GROUP}>;
 var<workgroup> sums2: array<f32, ${GROUP}>;
 
-fn flat(g: vec3u) -> u32 {
-  return g.x + g.y * ${MAX_GROUPS}u * ${GROUP}u;
+// The thread's index in a dispatch of grid() workgroups of \`size\`.
+fn flat(g: vec3u, size: u32) -> u32 {
+  return g.x + g.y * ${MAX_GROUPS}u * size;
 }
 
 // Minibatch element (i, d) from row draws[rows + i] when this chunk holds
-// it. A row's image is flipped (draw 1) and shifted by (dy, dx) as drawn:
-// pixel (r, c) takes the drawn source pixel, or 0 outside the image.
+// it (one workgroup row per batch row). A row's image is flipped (draw 1)
+// and shifted by (dy, dx) as drawn: pixel (r, c) takes the drawn source
+// pixel, or 0 outside the image.
 @compute @workgroup_size(${GROUP})
 fn gather(@builtin(global_invocation_id) g: vec3u) {
-  let idx = flat(g);
-  if (idx >= it.n * D) { return; }
-  let i = idx / D;
-  let d = idx % D;
+  let d = g.x;
+  let i = g.y;
+  if (d >= D || i >= it.n) { return; }
   let r = u32(draws[it.rows + i]);
   if (r < part.start || r >= part.start + part.rows) { return; }
   var source = d;
@@ -231,42 +246,66 @@ fn gather(@builtin(global_invocation_id) g: vec3u) {
     var col = i32(pixel % WIDTH) - draws[a + 2u];
     if (draws[a] != 0) { col = i32(WIDTH) - 1 - col; }
     if (row < 0 || row >= i32(HEIGHT) || col < 0 || col >= i32(WIDTH)) {
-      work[BATCH + idx] = 0.0;
+      work[BATCH + i * D + d] = 0.0;
       return;
     }
     source = (u32(row) * WIDTH + u32(col)) * CHANNELS + d % CHANNELS;
   }
-  work[BATCH + idx] = chunk[(r - part.start) * D + source];
+  work[BATCH + i * D + d] = chunk[(r - part.start) * D + source];
 }
 
-// h = relu(X W1ᵀ + b1) for the first n rows: 16 x 16 tiles along D.
-@compute @workgroup_size(${TILE}, ${TILE})
-fn forward1(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let row = wg.x * TILE + l.y;
-  let unit = wg.y * TILE + l.x;
-  let unitLoad = wg.y * TILE + l.y;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < D; k0 += TILE) {
-    let k = k0 + l.x;
-    var a = 0.0;
-    if (row < it.n && k < D) { a = work[BATCH + row * D + k]; }
-    tileA[l.y * TILE + l.x] = a;
-    var b = 0.0;
-    if (unitLoad < H && k < D) { b = params[W1 + unitLoad * D + k]; }
-    tileB[l.y * TILE + l.x] = b;
-    workgroupBarrier();
-    for (var j = 0u; j < TILE; j++) {
-      acc += tileA[l.y * TILE + j] * tileB[l.x * TILE + j];
+// X W1ᵀ for the first n rows, in SLICES slices of D: each thread a block
+// of 4 rows by 4 hidden units over one slice, summed in registers (no
+// barriers, which software adapters run slowly); slice s's sums go to
+// part s of the split buffer.
+@compute @workgroup_size(64)
+fn forward1(@builtin(global_invocation_id) g: vec3u) {
+  let blocks = (H + 3u) / 4u;
+  let t = flat(g, 64u);
+  let slice = t % SLICES;
+  let r0 = (t / SLICES / blocks) * 4u;
+  let u0 = (t / SLICES % blocks) * 4u;
+  if (r0 >= it.n) { return; }
+  var a: array<u32, 4>;
+  var w: array<u32, 4>;
+  for (var q = 0u; q < 4u; q++) {
+    a[q] = BATCH + min(r0 + q, it.n - 1u) * D;
+    w[q] = W1 + min(u0 + q, H - 1u) * D;
+  }
+  var acc: array<vec4f, 4>;
+  let end = min(D, (slice + 1u) * SLICE);
+  for (var k = slice * SLICE; k < end; k++) {
+    let x = vec4f(work[a[0] + k], work[a[1] + k], work[a[2] + k], work[a[3] + k]);
+    let v = vec4f(params[w[0] + k], params[w[1] + k], params[w[2] + k], params[w[3] + k]);
+    acc[0] += x.x * v;
+    acc[1] += x.y * v;
+    acc[2] += x.z * v;
+    acc[3] += x.w * v;
+  }
+  for (var q = 0u; q < 4u; q++) {
+    for (var s = 0u; s < 4u; s++) {
+      if (r0 + q < it.n && u0 + s < H) {
+        work[SPLIT + (slice * B + r0 + q) * H + u0 + s] = acc[q][s];
+      }
     }
-    workgroupBarrier();
   }
-  if (row < it.n && unit < H) {
-    work[HIDDEN + row * H + unit] = max(acc + params[B1 + unit], 0.0);
+}
+
+// h = relu(Σ over slices + b1), one thread per value.
+@compute @workgroup_size(${GROUP})
+fn hidden(@builtin(global_invocation_id) g: vec3u) {
+  let t = flat(g, ${GROUP}u);
+  if (t >= it.n * H) { return; }
+  var sum = params[B1 + t % H];
+  for (var slice = 0u; slice < SLICES; slice++) {
+    sum += work[SPLIT + slice * B * H + t];
   }
+  work[HIDDEN + t] = max(sum, 0.0);
 }
 
 // Per row: scores = h W2ᵀ + b2, then (mode 0) the loss and its gradient,
-// (mode 1) whether the top class is the label, (mode 2) the top class.
+// (mode 1) whether the top class is the label, (mode 2) the top class,
+// (mode 3) the scores, in place of the gradient.
 @compute @workgroup_size(64)
 fn forward2(@builtin(global_invocation_id) g: vec3u) {
   let i = g.x;
@@ -278,6 +317,10 @@ fn forward2(@builtin(global_invocation_id) g: vec3u) {
       acc += work[HIDDEN + i * H + h] * params[W2 + c * H + h];
     }
     s[c] = acc;
+  }
+  if (it.mode == 3u) {
+    for (var c = 0u; c < C; c++) { work[DSCORES + i * C + c] = s[c]; }
+    return;
   }
   var top = 0u;
   for (var c = 1u; c < C; c++) { if (s[c] > s[top]) { top = c; } }
@@ -312,30 +355,31 @@ ${
   }
 }
 
-// dW2 = dscoresᵀ h and db2 (threads 0 .. C*H+C), then
-// dh = (dscores W2) ⊙ [h > 0] (the next n*H threads).
+// dW2 = dscoresᵀ h + reg W2 and db2 (threads 0 .. C*H+C), then
+// dh = (dscores W2) ⊙ [h > 0] (the next B*H threads). The backward pass
+// always runs on a whole minibatch of B rows.
 @compute @workgroup_size(${GROUP})
 fn backward2(@builtin(global_invocation_id) g: vec3u) {
-  let t = flat(g);
+  let t = flat(g, ${GROUP}u);
   if (t < C * H) {
     let c = t / H;
     let h = t % H;
     var acc = 0.0;
-    for (var i = 0u; i < it.n; i++) {
+    for (var i = 0u; i < B; i++) {
       acc += work[DSCORES + i * C + c] * work[HIDDEN + i * H + h];
     }
-    grads[W2 + t] = acc;
+    grads[W2 + t] = acc + it.reg * params[W2 + t];
     return;
   }
   if (t < C * H + C) {
     let c = t - C * H;
     var acc = 0.0;
-    for (var i = 0u; i < it.n; i++) { acc += work[DSCORES + i * C + c]; }
+    for (var i = 0u; i < B; i++) { acc += work[DSCORES + i * C + c]; }
     grads[B2 + c] = acc;
     return;
   }
   let u = t - C * H - C;
-  if (u >= it.n * H) { return; }
+  if (u >= B * H) { return; }
   let i = u / H;
   let h = u % H;
   var acc = 0.0;
@@ -347,62 +391,53 @@ fn backward2(@builtin(global_invocation_id) g: vec3u) {
   work[DHIDDEN + u] = acc;
 }
 
-// dW1 = dhᵀ X in 16 x 16 tiles along the batch, and db1 = Σ dh (the
-// first column of workgroups).
-@compute @workgroup_size(${TILE}, ${TILE})
-fn backward1(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let unit = wg.x * TILE + l.y;
-  let d = wg.y * TILE + l.x;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < it.n; k0 += TILE) {
-    let ia = k0 + l.x;
-    var a = 0.0;
-    if (ia < it.n && unit < H) { a = work[DHIDDEN + ia * H + unit]; }
-    tileA[l.y * TILE + l.x] = a;
-    let ib = k0 + l.y;
-    var b = 0.0;
-    if (ib < it.n && d < D) { b = work[BATCH + ib * D + d]; }
-    tileB[l.y * TILE + l.x] = b;
-    workgroupBarrier();
-    for (var j = 0u; j < TILE; j++) {
-      acc += tileA[l.y * TILE + j] * tileB[j * TILE + l.x];
+// dW1 = dhᵀ X + reg W1: each thread one input d for UNITS hidden units,
+// summed along the batch in registers (neighbouring threads read
+// neighbouring inputs); the threads of input 0 also sum db1 = Σ dh.
+@compute @workgroup_size(64)
+fn backward1(@builtin(global_invocation_id) g: vec3u) {
+  let d = flat(g, 64u) % D;
+  let u0 = (flat(g, 64u) / D) * UNITS;
+  if (u0 >= H) { return; }
+  var acc: array<f32, UNITS>;
+  var bias: array<f32, UNITS>;
+  var at: array<u32, UNITS>;
+  for (var q = 0u; q < UNITS; q++) { at[q] = min(u0 + q, H - 1u); }
+  for (var i = 0u; i < B; i++) {
+    let x = work[BATCH + i * D + d];
+    let h = DHIDDEN + i * H;
+    for (var q = 0u; q < UNITS; q++) {
+      let e = work[h + at[q]];
+      acc[q] += e * x;
+      bias[q] += e;
     }
-    workgroupBarrier();
   }
-  if (unit < H && d < D) { grads[W1 + unit * D + d] = acc; }
-  if (wg.y == 0u && l.x == 0u && unit < H) {
-    var sum = 0.0;
-    for (var i = 0u; i < it.n; i++) { sum += work[DHIDDEN + i * H + unit]; }
-    grads[B1 + unit] = sum;
+  for (var q = 0u; q < UNITS; q++) {
+    let unit = u0 + q;
+    if (unit < H) {
+      let w = W1 + unit * D + d;
+      grads[w] = acc[q] + it.reg * params[w];
+      if (d == 0u) { grads[B1 + unit] = bias[q]; }
+    }
   }
 }
 
-// One step of the update rule for every parameter, with the
-// regularisation's gradient reg W on the weights; each workgroup leaves
-// Σ W² of its weights (before the step) for the loss.
+// One step of the update rule for every parameter, each thread taking
+// every UPDATE_THREADS-th one; each thread leaves Σ W² of its weights
+// (before the step) for the regularisation loss.
 @compute @workgroup_size(${GROUP})
-fn update(@builtin(global_invocation_id) g: vec3u,
-          @builtin(local_invocation_index) l: u32,
-          @builtin(workgroup_id) wg: vec3u) {
-  let p = flat(g);
+fn update(@builtin(global_invocation_id) g: vec3u) {
+  let t = flat(g, ${GROUP}u);
+  if (t >= UPDATE_THREADS) { return; }
   var square = 0.0;
-  if (p < P) {
+  let lr = opt[0];
+  for (var p = t; p < P; p += UPDATE_THREADS) {
     let w = params[p];
-    var grad = grads[p];
-    if (p < B1 || (p >= W2 && p < B2)) {
-      grad += it.reg * w;
-      square = w * w;
-    }
-    let lr = opt[0];
+    let grad = grads[p];
+    if (p < B1 || (p >= W2 && p < B2)) { square += w * w; }
 ${updateRule(s.optimizer)}
   }
-  sums[l] = square;
-  workgroupBarrier();
-  for (var half = ${GROUP / 2}u; half > 0u; half /= 2u) {
-    if (l < half) { sums[l] += sums[l + half]; }
-    workgroupBarrier();
-  }
-  if (l == 0u) { work[PARTIALS + wg.x + wg.y * ${MAX_GROUPS}u] = sums[0]; }
+  work[PARTIALS + t] = square;
 }
 
 // outputs[slot] = Σ of the first n per-row values, plus (training)
@@ -413,7 +448,7 @@ fn reduce(@builtin(local_invocation_index) l: u32) {
   for (var i = l; i < it.n; i += ${GROUP}u) { a += work[PER_ROW + i]; }
   var b = 0.0;
   if (it.mode == 0u) {
-    for (var k = l; k < UPDATE_GROUPS; k += ${GROUP}u) {
+    for (var k = l; k < UPDATE_THREADS; k += ${GROUP}u) {
       b += work[PARTIALS + k];
     }
   }

@@ -24,6 +24,7 @@ import {
   type DispatchRecord,
   GpuNetwork,
   NO_AUGMENT,
+  type Read,
   type RowChunks,
   shapeOf,
 } from "./_webgpu_network.ts";
@@ -155,7 +156,8 @@ class WebgpuStep implements TrainingStep {
     if (span.epochEnd) network.writeRecords(MAX_SPAN, ends);
 
     this.#state = undefined;
-    const read = await network.submit(
+    const outputs = span.epochEnd ? MAX_SPAN + 1 + blocks : n;
+    const [results, params, opt] = await network.submit(
       (pass) => {
         for (let j = 0; j < n; j++) {
           network.encodeGather(pass, j, this.#train!, B);
@@ -174,28 +176,37 @@ class WebgpuStep implements TrainingStep {
         }
         network.encodeDecay(pass, MAX_SPAN + 1 + blocks);
       },
-      span.epochEnd ? MAX_SPAN + 1 + blocks : n,
-      span.epochEnd,
+      [
+        { buffer: network.outputs, count: outputs },
+        ...(span.epochEnd ? this.#stateReads(network) : []),
+      ],
     );
     this.#t += n;
-    const losses = Float64Array.from(read.outputs.subarray(0, n));
+    const losses = Float64Array.from(results.subarray(0, n));
     if (!span.epochEnd) return { losses };
-    this.#state = { params: read.params!, opt: read.opt! };
+    this.#state = { params, opt };
     let hits = 0;
-    for (let k = 0; k < blocks; k++) hits += read.outputs[MAX_SPAN + 1 + k];
-    return {
-      losses,
-      trainAcc: read.outputs[MAX_SPAN] / B,
-      valAcc: hits / M,
-    };
+    for (let k = 0; k < blocks; k++) hits += results[MAX_SPAN + 1 + k];
+    return { losses, trainAcc: results[MAX_SPAN] / B, valAcc: hits / M };
+  }
+
+  #stateReads(network: GpuNetwork): Read[] {
+    return [
+      { buffer: network.params, count: network.L.P },
+      { buffer: network.opt, count: network.L.optimizer },
+    ];
   }
 
   async sync(): Promise<OptimizerState> {
     const network = this.#gpu!;
-    const state = this.#state ?? await network.submit(() => {}, 0, true) as {
-      params: Float32Array;
-      opt: Float32Array;
-    };
+    let state = this.#state;
+    if (!state) {
+      const [params, opt] = await network.submit(
+        () => {},
+        this.#stateReads(network),
+      );
+      state = { params, opt };
+    }
     network.readParams(state.params, this.#run.net.params);
     return network.readOptimizer(state.opt, this.#t);
   }
@@ -239,7 +250,7 @@ export async function webgpuPredict(
         mode: 2,
       })),
     );
-    const { outputs } = await network.submit(
+    const [outputs] = await network.submit(
       (pass) => {
         for (let k = 0; k < blocks; k++) {
           const n = Math.min(PREDICT_BLOCK, N - k * PREDICT_BLOCK);
@@ -247,10 +258,74 @@ export async function webgpuPredict(
           network.encodeForward(pass, k, n);
         }
       },
-      N,
-      false,
+      [{ buffer: network.outputs, count: N }],
     );
     return Int32Array.from(outputs);
+  } finally {
+    network.destroy();
+  }
+}
+
+/**
+ * The GPU's forward and backward pass on one batch, without an update:
+ * the scores, the regularised loss and the gradients, as
+ * `TwoLayerNet.scores` and `TwoLayerNet.loss` compute them on the CPU (in
+ * float32). What the tests check the shaders with.
+ */
+export async function webgpuLossAndGradients(
+  params: Params,
+  loss: LossName,
+  X: Matrix<FloatArray>,
+  y: ArrayLike<number>,
+  reg: number,
+): Promise<{ scores: Matrix<Float32Array>; loss: number; grads: Params }> {
+  const N = X.rows;
+  const network = await GpuNetwork.create(
+    shapeOf(params, N, loss, { optimizer: "sgd" }, [1, X.cols, 1]),
+    { draws: 2 * N, outputs: 1, records: 2 },
+  );
+  try {
+    network.writeParams(params);
+    network.writeOptimizer(0);
+    const chunks = network.uploadRows(X);
+    const draws = new Int32Array(2 * N);
+    for (let i = 0; i < N; i++) [draws[i], draws[N + i]] = [i, y[i]];
+    network.gpu.device.queue.writeBuffer(network.draws, 0, draws);
+    const record = {
+      rows: 0,
+      labels: N,
+      augment: NO_AUGMENT,
+      n: N,
+      reg,
+      halfReg: 0.5 * reg,
+    };
+    network.writeRecords(0, [{ ...record, mode: 0 }, { ...record, mode: 3 }]);
+    const { L } = network, C = params.W2.rows;
+    const [lossValue, gradients, scores] = await network.submit(
+      (pass) => {
+        network.encodeGather(pass, 0, chunks, N);
+        network.encodeForward(pass, 0, N);
+        network.encodeBackwardAndUpdate(pass, 0);
+        network.encodeForward(pass, 1, N);
+      },
+      [
+        { buffer: network.outputs, count: 1 },
+        { buffer: network.grads, count: L.P },
+        { buffer: network.work, from: L.dscores, count: N * C },
+      ],
+    );
+    const grads: Params = {
+      W1: Matrix.zeros(params.W1.rows, params.W1.cols, "float32"),
+      b1: new Float32Array(params.b1.length),
+      W2: Matrix.zeros(params.W2.rows, params.W2.cols, "float32"),
+      b2: new Float32Array(params.b2.length),
+    };
+    network.readParams(gradients, grads);
+    return {
+      scores: new Matrix(N, C, scores.slice()),
+      loss: lossValue[0],
+      grads,
+    };
   } finally {
     network.destroy();
   }
@@ -390,8 +465,7 @@ async function selfTest(): Promise<{ gpuMs: number; cpuMs: number }> {
             network.encodeBackwardAndUpdate(pass, j);
           }
         },
-        count,
-        false,
+        [{ buffer: network.outputs, count }],
       );
     await span(2);
     started = performance.now();

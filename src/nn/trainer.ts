@@ -16,7 +16,7 @@
 import { augmenter, type AugmentOptions } from "./augment.ts";
 import { checkLabels, checkReg, type Labels } from "./losses.ts";
 import { checkOptionNames } from "../core/options.ts";
-import { type FloatArray, Matrix } from "../core/matrix.ts";
+import { checkArraySize, type FloatArray, Matrix } from "../core/matrix.ts";
 import {
   random,
   RandomState,
@@ -205,9 +205,6 @@ export const TRAIN_OPTION_NAMES: readonly (keyof TrainOptions)[] = [
   "resumeFrom",
 ];
 
-/** The most values one minibatch buffer may hold (2 GiB of float64). */
-export const MAX_BATCH_VALUES = 2 ** 28;
-
 /** Training options with every default filled in and every value checked. */
 export interface CheckedTrainOptions {
   learningRate: number;
@@ -297,13 +294,12 @@ export function checkTrainOptions(
     }
   }
   checkReg(reg);
-  if (inputSize !== undefined && batchSize * inputSize > MAX_BATCH_VALUES) {
-    throw new RangeError(
-      `batchSize ${batchSize} makes a minibatch of ${batchSize} x ${inputSize} = ${
-        batchSize * inputSize
-      } values, more than the ${MAX_BATCH_VALUES} one buffer may hold; expected at most ${
-        Math.floor(MAX_BATCH_VALUES / inputSize)
-      } rows`,
+  if (inputSize !== undefined) {
+    // The minibatch buffers, gathered rows in float64 at most.
+    checkArraySize(
+      `a minibatch (batchSize x inputSize = ${batchSize} x ${inputSize})`,
+      batchSize * inputSize,
+      8,
     );
   }
   if (typeof verbose !== "boolean") {
