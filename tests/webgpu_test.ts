@@ -19,6 +19,7 @@ import {
   type OptimizerName,
   RandomState,
   relError,
+  searchHyperparameters,
   TrainingInterrupted,
   type TrainOptions,
   TwoLayerNet,
@@ -155,6 +156,48 @@ for (const [optimizer, learningRate] of RULES) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "webgpu: a search puts its settings on the GPU, several at once, as on the CPU",
+  ignore,
+  async fn() {
+    const { X, y } = synthetic(4);
+    const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+    const settings = [1e-2, 5e-2, 1e-1].map((learningRate) => ({
+      hiddenSize: 7,
+      std: 0.1,
+      loss: "softmax" as const,
+      learningRate,
+      numIters: 40,
+      batchSize: 20,
+    }));
+    const one = await searchHyperparameters(data, settings, {
+      backend: "webgpu",
+    });
+    const three = await searchHyperparameters(data, settings, {
+      backend: "webgpu",
+      workers: 3,
+    });
+    const cpu = await searchHyperparameters(data, settings, {
+      backend: "wasm",
+      dtype: "float32",
+    });
+    assert.equal(one.bestNet.backend, "webgpu");
+    assert.deepEqual(
+      three.rows.map((r) => r.stats.lossHistory),
+      one.rows.map((r) => r.stats.lossHistory),
+    );
+    one.rows.forEach((row, i) => {
+      const error = relError(
+        row.stats.lossHistory,
+        cpu.rows[i].stats.lossHistory,
+      );
+      assert.ok(error < 1e-5, `setting ${i}: ${error}`);
+      assert.equal(row.valAcc, cpu.rows[i].valAcc);
+    });
+  },
+});
 
 Deno.test({
   name: "webgpu: a network there says to train with trainAsync",

@@ -44,15 +44,18 @@ export interface SearchOptions {
   /** Setting i trains from `new RandomState(seed + i)` (default 0). */
   seed?: number;
   /**
-   * Parallel Workers (default 1: train in this thread); at most one per
-   * core and one per setting are started.
+   * Settings trained at once (default 1: one after another, in this
+   * thread). On a CPU backend, that many Workers (at most one per core and
+   * one per setting); on `"webgpu"`, that many settings share the GPU from
+   * this thread, each running while the others wait for their results.
    */
   workers?: number;
-  /** Element type of the networks (default `"float64"`). */
+  /** Element type of the networks (default `"float64"`; `"float32"` on `"webgpu"`). */
   dtype?: DType;
   /**
-   * Backend of the matrix products (default: the current default backend,
-   * which Workers then use too).
+   * Where the networks train (default: the current default backend, which
+   * Workers then use too); `"webgpu"` puts every setting on the GPU (see
+   * `chooseBackend`).
    */
   backend?: BackendChoice;
   /**
@@ -161,7 +164,14 @@ export async function searchHyperparameters(
   settings.forEach((s, i) => checkSettingNames(`setting ${i}`, s));
   const classes = checkSearchData(data);
   settings.forEach((s, i) => {
-    checkSetting(`setting ${i}`, s, data.XTrain.cols, classes, dtype);
+    checkSetting(
+      `setting ${i}`,
+      s,
+      data.XTrain.cols,
+      classes,
+      dtype,
+      backend,
+    );
     try {
       structuredClone(s);
     } catch (error) {
@@ -219,24 +229,39 @@ export async function searchHyperparameters(
   };
 
   try {
-    if (workers === 1) {
-      settings.forEach((setting, index) => {
-        let trained;
-        try {
-          trained = trainSetting(data, setting, seed + index, {
-            dtype,
-            backend,
-            onProgress: (p) => report(index, p),
-          });
-        } catch (error) {
-          if (error instanceof CallbackFailure) throw error;
-          // The message a Worker's failure gets, so both paths read alike.
-          throw new Error(`setting ${index}: ${(error as Error).message}`, {
-            cause: error,
-          });
+    if (workers === 1 || backend === "webgpu") {
+      // In this thread: one setting at a time, or on a GPU `workers` at
+      // once, each waiting for the device while the others run.
+      let next = 0, failed = false;
+      const runner = async () => {
+        while (next < settings.length && !failed) {
+          const index = next++;
+          let trained;
+          try {
+            trained = await trainSetting(data, settings[index], seed + index, {
+              dtype,
+              backend,
+              onProgress: (p) => report(index, p),
+            });
+          } catch (error) {
+            failed = true;
+            if (error instanceof CallbackFailure) throw error;
+            // The message a Worker's failure gets, so both paths read alike.
+            throw new Error(`setting ${index}: ${(error as Error).message}`, {
+              cause: error,
+            });
+          }
+          try {
+            finish(index, trained.row, trained.net);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
         }
-        finish(index, trained.row, trained.net);
-      });
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(workers, settings.length) }, runner),
+      );
     } else {
       const { runOnWorkers } = await import("./_pool.ts");
       await runOnWorkers(data, settings, {

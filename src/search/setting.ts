@@ -168,6 +168,7 @@ export function checkSetting(
   inputSize: number,
   numClasses: number,
   dtype?: DType,
+  backend?: BackendChoice,
 ): FullSetting {
   checkSettingNames(where, setting);
   try {
@@ -182,6 +183,7 @@ export function checkSetting(
       std,
       loss,
       dtype,
+      backend,
     });
     checkTrainOptions(train, inputSize);
     return full;
@@ -276,9 +278,11 @@ export function gridSettings(
 
 /**
  * Trains one setting from its seed and scores it on the validation set:
- * the unit of work of the search, in this thread or a Worker.
+ * the unit of work of the search, in this thread or a Worker, on any
+ * backend (`"webgpu"` too): it trains with `trainAsync`, so the event
+ * loop keeps turning.
  */
-export function trainSetting(
+export async function trainSetting(
   data: SearchData,
   setting: SearchSetting,
   seed: number,
@@ -287,7 +291,7 @@ export function trainSetting(
     backend?: BackendChoice;
     onProgress?: (p: TrainProgress) => void;
   } = {},
-): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
+): Promise<{ row: Omit<SearchRow, "index">; net: TwoLayerNet }> {
   const classes = checkSearchData(data);
   const full = checkSetting(
     "setting",
@@ -295,6 +299,7 @@ export function trainSetting(
     data.XTrain.cols,
     classes,
     options.dtype,
+    options.backend,
   );
   const { hiddenSize, loss, std, ...train } = full;
   const started = performance.now();
@@ -306,12 +311,14 @@ export function trainSetting(
     dtype: options.dtype,
     backend: options.backend,
   });
-  const stats = net.train(data.XTrain, data.yTrain, data.XVal, data.yVal, {
-    ...train,
-    rng,
-    onProgress: options.onProgress,
-  });
-  const valAcc = accuracy(net.predict(data.XVal), data.yVal);
+  const stats = await net.trainAsync(
+    data.XTrain,
+    data.yTrain,
+    data.XVal,
+    data.yVal,
+    { ...train, rng, onProgress: options.onProgress },
+  );
+  const valAcc = accuracy(await net.predictAsync(data.XVal), data.yVal);
   return {
     row: {
       setting: full,
