@@ -17,6 +17,7 @@ import {
   type LossName,
   Matrix,
   type OptimizerName,
+  random,
   RandomState,
   relError,
   searchHyperparameters,
@@ -304,39 +305,45 @@ const data = ignore ? undefined : await getCifar10Data();
 
 Deno.test({
   name:
-    "webgpu: 50 iterations of the first CIFAR run give the CPU's float32 losses; predict agrees",
+    "webgpu: the workbook's first CIFAR run (49,000 rows in chunks) gives validation 0.172 ± 0.005 and the CPU's float32 losses; predict agrees",
   ignore,
   async fn() {
     const { XTrain, yTrain, XVal, yVal } = data!;
-    const options: TrainOptions = {
-      numIters: 50,
+    // The notebook's cells before the run draw from the default stream.
+    initToyModel();
+    const X = initToyData();
+    initToyModel().train(X, TOY_LABELS, X, TOY_LABELS, {
+      learningRate: 1e-1,
+      reg: 5e-6,
+      numIters: 100,
       batchSize: 200,
-      learningRate: 1e-4,
+      learningRateDecay: 0.95,
+    });
+    const stream = random.getState();
+    const options: TrainOptions = {
+      numIters: 1000,
+      batchSize: 200,
+      learningRate: 1e-5,
       learningRateDecay: 0.95,
       reg: 0.1,
-      momentum: 0.9,
     };
-    const make = (backend: "webgpu" | "wasm") =>
-      new TwoLayerNet(3072, 50, 10, {
-        rng: new RandomState(0),
-        loss: "softmax",
-        dtype: "float32",
-        backend,
-      });
-    const cpu = make("wasm"), net = make("webgpu");
-    const want = await cpu.trainAsync(XTrain, yTrain, XVal, yVal, {
-      ...options,
-      rng: new RandomState(1),
+    const net = new TwoLayerNet(3072, 50, 10, { backend: "webgpu" });
+    const got = await net.trainAsync(XTrain, yTrain, XVal, yVal, options);
+    random.setState(stream);
+    const cpu = new TwoLayerNet(3072, 50, 10, {
+      backend: "wasm",
+      dtype: "float32",
     });
-    const got = await net.trainAsync(XTrain, yTrain, XVal, yVal, {
-      ...options,
-      rng: new RandomState(1),
-    });
+    const want = await cpu.trainAsync(XTrain, yTrain, XVal, yVal, options);
+
     const error = relError(got.lossHistory, want.lossHistory);
     assert.ok(error < 1e-5, `losses: ${error}`);
+    assert.deepEqual(got.trainAccHistory, want.trainAccHistory);
     assert.deepEqual(got.valAccHistory, want.valAccHistory);
-    const scores = cpu.scores(XVal);
     const predicted = await net.predictAsync(XVal);
+    const valAcc = accuracy(predicted, yVal);
+    assert.ok(Math.abs(valAcc - 0.172) <= 0.005, `validation ${valAcc}`);
+    const scores = cpu.scores(XVal);
     const expected = cpu.predict(XVal);
     for (let i = 0; i < XVal.rows; i++) {
       const row = Array.from(scores.row(i)).sort((a, b) => b - a);
@@ -344,8 +351,5 @@ Deno.test({
         assert.equal(predicted[i], expected[i], `row ${i}`);
       }
     }
-    assert.ok(
-      Math.abs(accuracy(predicted, yVal) - accuracy(expected, yVal)) <= 0.002,
-    );
   },
 });
