@@ -10,13 +10,20 @@
  * both sides draw them from numpy's stream with the same seed, so they are
  * identical without a 1.2 GB transfer.
  *
+ * With `--live`, each run also trains with the live view of
+ * `trainingProgress` as Deno's Jupyter kernel shows it (the charts drawn
+ * and their display messages built, then dropped), side by side with the
+ * plain run, and prints the view's cost: the time difference and the time
+ * spent inside the progress callback.
+ *
  * Usage: deno task bench [--reps 3] [--iters 1000] [--threads N]
- *   [--backends blas,wasm]
+ *   [--backends blas,wasm] [--dtypes float64,float32] [--live]
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { trainingProgress } from "../src/plot/mod.ts";
 import {
   availableBackends,
   type BackendName,
@@ -39,6 +46,8 @@ const { values } = parseArgs({
     iters: { type: "string", default: "1000" },
     threads: { type: "string" },
     backends: { type: "string" },
+    dtypes: { type: "string" },
+    live: { type: "boolean", default: false },
   },
 });
 const reps = Number(values.reps), iters = Number(values.iters);
@@ -46,6 +55,8 @@ const threads = values.threads ? Number(values.threads) : undefined;
 if (threads !== undefined) setThreads(threads);
 const backends = (values.backends?.split(",") as BackendName[] | undefined) ??
   availableBackends().filter((b) => b !== "typescript");
+const dtypes = (values.dtypes?.split(",") as DType[] | undefined) ??
+  ["float64", "float32"];
 
 // The numpy side: data from the same stream, the workbook's forward,
 // backward and SGD step, and the validation accuracy at each epoch.
@@ -144,10 +155,18 @@ const data = {
 } as const;
 
 let peakRss = 0;
-function train(dtype: DType): { seconds: number; loss: number } {
+/** Milliseconds spent in the live view's callback during the last run. */
+let viewMs = 0;
+function train(dtype: DType, live = false): { seconds: number; loss: number } {
   const r = new RandomState(SEED);
   const net = new TwoLayerNet(D, H, C, { std: 1e-4, rng: r, dtype });
   const [X, Xv] = data[dtype];
+  // The live view as in Jupyter: charts drawn, messages built, not sent.
+  const view = trainingProgress({
+    label: "W",
+    sink: { kind: "jupyter", broadcast: () => {} },
+  });
+  viewMs = 0;
   const t = performance.now();
   const stats = net.train(X, y, Xv, yv, {
     learningRate: 1e-5,
@@ -156,13 +175,26 @@ function train(dtype: DType): { seconds: number; loss: number } {
     numIters: iters,
     batchSize: 200,
     rng: r,
+    ...(live && {
+      onProgress: (p: Parameters<typeof view>[0]) => {
+        const start = performance.now();
+        view(p);
+        viewMs += performance.now() - start;
+      },
+    }),
   });
   const seconds = (performance.now() - t) / 1000;
   peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
   return { seconds, loss: stats.lossHistory.at(-1)! };
 }
 
-type Row = { name: string; times: number[]; loss: number; rss?: number };
+type Row = {
+  name: string;
+  times: number[];
+  loss: number;
+  rss?: number;
+  viewMs?: number[];
+};
 const rows: Row[] = [];
 const row = (name: string) => {
   let r = rows.find((x) => x.name === name);
@@ -170,7 +202,7 @@ const row = (name: string) => {
   return r;
 };
 for (let rep = 0; rep < reps; rep++) {
-  for (const dtype of ["float64", "float32"] as const) {
+  for (const dtype of dtypes) {
     if (numpy) {
       const r = row(`numpy ${dtype}`), got = await numpy.run(dtype);
       r.times.push(got.seconds);
@@ -179,9 +211,19 @@ for (let rep = 0; rep < reps; rep++) {
     }
     for (const b of backends) {
       setBackend(b);
-      const r = row(`${b} ${dtype}`), got = train(dtype);
-      r.times.push(got.seconds);
-      r.loss = got.loss;
+      // With --live, the plain run and the live one alternate, in turns.
+      const order = !values.live
+        ? [false]
+        : rep % 2
+        ? [true, false]
+        : [false, true];
+      for (const live of order) {
+        const r = row(`${b} ${dtype}${live ? " live view" : ""}`);
+        const got = train(dtype, live);
+        r.times.push(got.seconds);
+        r.loss = got.loss;
+        if (live) (r.viewMs ??= []).push(viewMs);
+      }
     }
   }
   console.log(`repetition ${rep + 1}/${reps} done`);
@@ -208,6 +250,27 @@ for (const r of rows) {
       r.times.map((t) => t.toFixed(2)).join(", ")
     } |`,
   );
+}
+if (values.live) {
+  console.log(
+    "\nLive view (trainingProgress in Jupyter, drawn but not sent), paired with the plain run:",
+  );
+  console.log(
+    "\n| run | plain median s | live median s | difference | time in the view (median ms) | share of training |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows.filter((r) => r.viewMs)) {
+    const plain = rows.find((p) =>
+      p.name === r.name.replace(" live view", "")
+    )!;
+    const off = median(plain.times), on = median(r.times);
+    const inView = median(r.viewMs!);
+    console.log(
+      `| ${plain.name} | ${off.toFixed(2)} | ${on.toFixed(2)} | ${
+        (100 * (on / off - 1)).toFixed(1)
+      }% | ${inView.toFixed(0)} | ${(100 * inView / 1000 / on).toFixed(1)}% |`,
+    );
+  }
 }
 console.log(
   `\npeak RSS: deno ${(peakRss / 2 ** 30).toFixed(2)} GiB` + (

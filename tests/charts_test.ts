@@ -37,16 +37,50 @@ function texts(svg: string): string[] {
 const TRAIN = [4913, 4881, 4921, 4888, 4922, 4902, 4898, 4893, 4887, 4895];
 const VAL = [87, 119, 79, 112, 78, 98, 102, 107, 113, 105];
 
-Deno.test("lossChart draws every iteration on one line with labelled axes", () => {
-  const lossHistory = Array.from({ length: 1000 }, (_, i) => 2.3 / (1 + i));
+Deno.test("lossChart draws every iteration light and their running mean dark", () => {
+  const lossHistory = Array.from({ length: 500 }, (_, i) => 2.3 / (1 + i));
   const svg = lossChart({ lossHistory }).svg;
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.equal(count(svg, /aria-label="line"/g), 1);
-  const path = /aria-label="line"[^>]*><path[^>]* d="([^"]*)"/.exec(svg);
-  assert.ok(path, "the line mark holds a path");
-  assert.equal(count(path[1], /L/g), 999);
+  const paths = [
+    ...svg.matchAll(/aria-label="line"[^>]*><path[^>]* d="([^"]*)"/g),
+  ]
+    .map((m) => m[1]);
+  assert.equal(paths.length, 2);
+  // Every iteration, then the mean of the last 10 at each of them.
+  assert.equal(count(paths[0], /L/g), 499);
+  assert.equal(count(paths[1], /L/g), 499);
+  assert.match(svg, /stroke-opacity="0.35"/);
   assert.ok(texts(svg).some((t) => t.includes("Iteration")));
-  assert.ok(texts(svg).some((t) => t.includes("Loss")));
+  assert.ok(texts(svg).includes("↑ Loss (line: mean of the last 10)"));
+  // The mean line's last point: the mean of the last 10 losses.
+  const last = lossHistory.slice(-10).reduce((a, b) => a + b) / 10;
+  const y = (loss: number) => {
+    // The y scale from two ticks: value -> pixel is linear.
+    const ticks = [
+      ...svg.matchAll(/translate\(40,([\d.]+)\)" y="0.32em">([\d.]+)</g),
+    ]
+      .map((m) => [Number(m[2]), Number(m[1])]);
+    const [[v0, p0], [v1, p1]] = [ticks[0], ticks.at(-1)!];
+    return p0 + (loss - v0) * (p1 - p0) / (v1 - v0);
+  };
+  const end = Number(/,([\d.]+)$/.exec(paths[1])![1]);
+  assert.ok(Math.abs(end - y(last)) < 0.01, `${end} vs ${y(last)}`);
+});
+
+Deno.test("lossChart draws a short history as one line, a long one as a band", () => {
+  const short = lossChart({ lossHistory: [2.3, 1.9, 1.7] }).svg;
+  assert.equal(count(short, /aria-label="line"/g), 1);
+  assert.ok(texts(short).includes("↑ Loss"));
+  const long = lossChart({
+    lossHistory: Array.from({ length: 12000 }, (_, i) => 1 + (i % 7) / 10),
+  }).svg;
+  // 250 stretches of 48 iterations: a band from each low to its high.
+  assert.equal(count(long, /aria-label="area"/g), 1);
+  assert.equal(count(long, /aria-label="line"/g), 1);
+  const line = /aria-label="line"[^>]*><path[^>]* d="([^"]*)"/.exec(long)![1];
+  assert.equal(count(line, /L/g), 500); // every 24th iteration and the last
+  assert.ok(texts(long).includes("↑ Loss (line: mean of the last 240)"));
+  assert.ok(long.length < 60_000, `${long.length} bytes`);
 });
 
 Deno.test("lossChart rejects an empty history", () => {
@@ -64,6 +98,11 @@ Deno.test("accuracyChart draws train and val with dots and a legend", () => {
   assert.equal(count(svg, /aria-label="line"/g), 2);
   // 5 epochs for each split plus one legend swatch each.
   assert.equal(count(svg, /<circle/g), 12);
+  // Past 50 epochs, lines only (and the legend's swatches).
+  const long = Array.from({ length: 60 }, (_, i) => i / 100);
+  const many =
+    accuracyChart({ trainAccHistory: long, valAccHistory: long }).svg;
+  assert.equal(count(many, /<circle/g), 2);
   const labels = texts(svg);
   for (const label of ["train", "val"]) {
     assert.equal(labels.filter((t) => t === label).length, 1, label);

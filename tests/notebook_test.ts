@@ -5,6 +5,15 @@
 // them the test is ignored locally and fails when CI is set.
 import assert from "node:assert/strict";
 import { WORKBOOK_REFERENCE } from "../src/workbook/mod.ts";
+import {
+  assertPng,
+  type Cell,
+  executeNotebook,
+  htmlExport,
+  join,
+  requireJupyterInCi,
+  stripAnsi,
+} from "./jupyter.ts";
 
 const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
 /**
@@ -13,65 +22,13 @@ const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
  * optimizers.
  */
 const CHARTS = 10;
+/**
+ * Live displays that end holding their chart: the first run, the search
+ * and the softmax run.
+ */
+const LIVE_CHARTS = 3;
 
-/** Why the notebook cannot run here, or undefined when it can. */
-async function missingTools(): Promise<string | undefined> {
-  try {
-    const { success, stdout } = await new Deno.Command("jupyter", {
-      args: ["kernelspec", "list", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!success) return "`jupyter kernelspec list` failed";
-    const specs = JSON.parse(new TextDecoder().decode(stdout)).kernelspecs;
-    if (!("deno" in specs)) {
-      return "the Deno kernel is not registered (run `deno jupyter --install`)";
-    }
-    const nbconvert = await new Deno.Command("jupyter", {
-      args: ["nbconvert", "--version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!nbconvert.success) {
-      return "`jupyter nbconvert` is missing (apt-get install jupyter-nbconvert)";
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      return "`jupyter` is not installed (apt-get install jupyter-nbconvert jupyter-client python3-ipykernel)";
-    }
-    throw error;
-  }
-}
-
-const missing = await missingTools();
-if (missing && Deno.env.get("CI")) {
-  Deno.test("notebook runs headless in CI", () => {
-    assert.fail(
-      `CI must execute the notebook, but ${missing}; .ci/run should install Jupyter and register the Deno kernel`,
-    );
-  });
-} else if (missing) {
-  console.warn(`notebook test ignored: ${missing}`);
-}
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[]>;
-  ename?: string;
-  evalue?: string;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-}
-
-const join = (text: string | string[] | undefined) =>
-  Array.isArray(text) ? text.join("") : text ?? "";
-// deno-lint-ignore no-control-regex
-const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
+const missing = await requireJupyterInCi("the notebook");
 
 Deno.test({
   name:
@@ -81,38 +38,9 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "twolayer_notebook_" });
     try {
-      const run = await new Deno.Command("jupyter", {
-        args: [
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--ExecutePreprocessor.timeout=1800",
-          "--output-dir",
-          dir,
-          "--output",
-          "executed.ipynb",
-          NOTEBOOK.pathname,
-        ],
-        env: {
-          TWOLAYER_SEARCH: Deno.env.get("TWOLAYER_SEARCH") ?? "quick",
-          NO_COLOR: "1",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(run.stderr);
-      assert.ok(
-        run.success,
-        `nbconvert failed (exit ${run.code}); its last output:\n${
-          stderr.slice(-3000)
-        }`,
-      );
-      const notebook = JSON.parse(
-        await Deno.readTextFile(`${dir}/executed.ipynb`),
-      );
-      checkOutputs(notebook.cells);
-      await checkHtmlExport(`${dir}/executed.ipynb`);
+      const { path, cells } = await executeNotebook(NOTEBOOK, dir);
+      checkOutputs(cells);
+      await checkHtmlExport(path);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -194,6 +122,17 @@ function checkOutputs(cells: Cell[]): void {
     join(progress[0].data?.["text/plain"]),
     /^first run \[#{30}\] 100% 1000\/1000 /,
   );
+  // It ends holding the loss and accuracy chart, as SVG and as an HTML
+  // <img> above the line.
+  assert.match(
+    join(progress[0].data?.["text/html"]),
+    /^<img alt="chart" src="data:image\/svg\+xml;base64,[^"]+"><pre>first run \[#{30}\] 100% /,
+  );
+  // The band of each stretch's losses, their running mean, train and val
+  // accuracy.
+  const liveChart = join(progress[0].data?.["image/svg+xml"]);
+  assert.equal(liveChart.match(/aria-label="area"/g)?.length, 1);
+  assert.equal(liveChart.match(/aria-label="line"/g)?.length, 3);
 
   // Search, test set and its bonus cells, softmax bonus, optimizers.
   assert.match(text, /== Best parameter settings ==\n/);
@@ -213,8 +152,17 @@ function checkOutputs(cells: Cell[]): void {
   }
 
   // Charts carry SVG, an HTML <img> of it and a PNG; weight grids are PNGs.
-  const charts = outputs.filter((o) => o.data?.["image/svg+xml"]);
+  const charts = outputs.filter((o) =>
+    o.data?.["image/svg+xml"] && o.output_type === "display_data" &&
+    !join(o.data["text/html"]).includes("<pre>")
+  );
   assert.equal(charts.length, CHARTS, "chart outputs");
+  const live = outputs.filter((o) =>
+    o.data?.["image/svg+xml"] && join(o.data["text/html"]).includes("<pre>")
+  );
+  assert.equal(live.length, LIVE_CHARTS, "live displays ending on a chart");
+  const searchDisplay = join(live[1].data!["image/svg+xml"]);
+  assert.match(searchDisplay, />best so far 0\.\d{3}</);
   for (const chart of charts) {
     assert.match(
       join(chart.data!["text/html"]),
@@ -241,27 +189,20 @@ function checkOutputs(cells: Cell[]): void {
   );
 }
 
-function assertPng(base64: string): void {
-  const bytes = Uint8Array.fromBase64(base64.trim());
-  assert.deepEqual([...bytes.subarray(1, 4)], [80, 78, 71], "PNG signature");
-}
-
 /**
  * nbconvert 6.5's HTML export strips inline SVG; every chart and picture
  * must still be there as an image.
  */
 async function checkHtmlExport(executed: string): Promise<void> {
-  const run = await new Deno.Command("jupyter", {
-    args: ["nbconvert", "--to", "html", "--stdout", executed],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(run.success, new TextDecoder().decode(run.stderr).slice(-2000));
-  const html = new TextDecoder().decode(run.stdout);
+  const html = await htmlExport(executed);
   const svgImages = html.match(
     /<img alt="chart" src="data:image\/svg\+xml;base64,/g,
   );
-  assert.equal(svgImages?.length, CHARTS, "charts as <img> in the HTML export");
+  assert.equal(
+    svgImages?.length,
+    CHARTS + LIVE_CHARTS,
+    "charts as <img> in the HTML export",
+  );
   const pngImages = html.match(/<img src="data:image\/png;base64,/g);
   assert.equal(pngImages?.length, 2, "weight pictures in the HTML export");
 }

@@ -134,10 +134,32 @@ Deno.test("an interrupted run leaves the previous output whole", async () => {
     assert.deepEqual(await listing(root), ["out"]);
     assert.deepEqual(await listing(out), ["report.md"]);
 
+    // Subfolders are other runs' (out/beyond/, out/networks/): a swap
+    // keeps them, also when it was cut short after the swap itself.
+    await Deno.mkdir(`${out}/beyond`);
+    await Deno.writeTextFile(`${out}/beyond/report.md`, "beyond 1");
+    staging = await startOutput(out);
+    await Deno.writeTextFile(`${staging}/report.md`, "run 5");
+    await publishOutput(staging, out);
+    assert.deepEqual(await listing(out), ["beyond", "report.md"]);
+    assert.equal(
+      await Deno.readTextFile(`${out}/beyond/report.md`),
+      "beyond 1",
+    );
+    staging = await startOutput(out);
+    await Deno.writeTextFile(`${staging}/report.md`, "run 6");
+    await Deno.rename(out, `${out}.previous-y`);
+    await Deno.rename(staging, out);
+    await discardOutput(await startOutput(out));
+    assert.deepEqual(await listing(root), ["out"]);
+    assert.deepEqual(await listing(out), ["beyond", "report.md"]);
+    assert.equal(await Deno.readTextFile(`${out}/report.md`), "run 6");
+    await Deno.remove(`${out}/beyond`, { recursive: true });
+
     // A swap cut short after moving the old result aside: it comes back.
     await Deno.rename(out, `${out}.previous-x`);
     staging = await startOutput(out);
-    assert.equal(await Deno.readTextFile(`${out}/report.md`), "run 4");
+    assert.equal(await Deno.readTextFile(`${out}/report.md`), "run 6");
     await discardOutput(staging);
     assert.deepEqual(await listing(root), ["out"]);
   } finally {

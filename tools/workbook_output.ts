@@ -1,8 +1,11 @@
 /**
- * The output folder of `deno task workbook`, replaced whole: a run builds
- * its files in a staging folder beside the output folder and swaps it in
- * at the end, so an interrupted run leaves the previous complete result
- * (never last run's report beside newer charts).
+ * The output folder of a notebook run (`deno task workbook`, `deno task
+ * beyond`), replaced whole: a run builds its files in a staging folder
+ * beside the output folder and swaps it in at the end, so an interrupted
+ * run leaves the previous complete result (never last run's report beside
+ * newer charts). Subfolders belong to other runs (`out/beyond/` is the
+ * second notebook's, `out/networks/` holds saved networks): a swap carries
+ * them over from the previous result.
  *
  * @module
  */
@@ -27,8 +30,13 @@ export async function startOutput(out: string): Promise<string> {
     if (entry.name.startsWith(`${name}${STAGING}`)) {
       await Deno.remove(path, { recursive: true });
     } else if (entry.name.startsWith(`${name}${PREVIOUS}`)) {
-      if (await exists(out)) await Deno.remove(path, { recursive: true });
-      else await Deno.rename(path, out);
+      if (await exists(out)) {
+        // The swap had happened: finish carrying the subfolders over.
+        await carrySubfolders(path, out);
+        await Deno.remove(path, { recursive: true });
+      } else {
+        await Deno.rename(path, out);
+      }
     }
   }
   const staging = join(parent, `${name}${STAGING}${crypto.randomUUID()}`);
@@ -36,7 +44,10 @@ export async function startOutput(out: string): Promise<string> {
   return staging;
 }
 
-/** Replaces `out` with the finished `staging` folder. */
+/**
+ * Replaces `out` with the finished `staging` folder, keeping the previous
+ * result's subfolders that `staging` does not have.
+ */
 export async function publishOutput(
   staging: string,
   out: string,
@@ -48,7 +59,24 @@ export async function publishOutput(
   const hadPrevious = await exists(out);
   if (hadPrevious) await Deno.rename(out, previous);
   await Deno.rename(staging, out);
-  if (hadPrevious) await Deno.remove(previous, { recursive: true });
+  if (hadPrevious) {
+    await carrySubfolders(previous, out);
+    await Deno.remove(previous, { recursive: true });
+  }
+}
+
+/**
+ * Moves the subfolders of `from` that `to` lacks into `to`, leaving out
+ * other runs' staging and swap folders.
+ */
+async function carrySubfolders(from: string, to: string): Promise<void> {
+  for await (const entry of Deno.readDir(from)) {
+    if (
+      !entry.isDirectory || entry.name.includes(STAGING) ||
+      entry.name.includes(PREVIOUS) || await exists(join(to, entry.name))
+    ) continue;
+    await Deno.rename(join(from, entry.name), join(to, entry.name));
+  }
 }
 
 /** Removes a staging folder of a failed run, leaving `out` untouched. */

@@ -1,12 +1,12 @@
 /**
  * Data augmentation of training minibatches: random horizontal flips, as
- * ConvNetJS trains CIFAR-10, drawn from the trainer's stream so that runs
- * are reproducible.
+ * ConvNetJS trains CIFAR-10, and random shifts of a few pixels, drawn from
+ * the trainer's stream so that runs are reproducible.
  *
  * @module
  */
 
-import type { FloatArray, Matrix } from "../core/matrix.ts";
+import { type FloatArray, Matrix } from "../core/matrix.ts";
 import type { RandomState } from "../core/random.ts";
 import { checkOptionNames } from "../core/options.ts";
 
@@ -14,6 +14,14 @@ import { checkOptionNames } from "../core/options.ts";
 export interface AugmentOptions {
   /** Mirror each minibatch image left to right with probability 1/2. */
   flipHorizontal?: boolean;
+  /**
+   * Move each minibatch image by up to this many pixels (a non-negative
+   * integer, less than the image's height and width; default 0): a random
+   * number of pixels right or left and another down or up, each uniform in
+   * `[-shift, shift]`. Pixels moved in from outside the image are 0, which
+   * on mean-subtracted rows is the mean image's own value there.
+   */
+  shift?: number;
   /**
    * `[height, width, channels]` of each row, pixel-major as the workbook's
    * `X.reshape(N, -1)` of `N x 32 x 32 x 3` images: element
@@ -26,18 +34,24 @@ export interface AugmentOptions {
 /** Applies the augmentation to a gathered minibatch, in place. */
 export type Augmenter = (batch: Matrix<FloatArray>, rng: RandomState) => void;
 
-const KEYS = ["flipHorizontal", "imageShape"];
+const KEYS = ["flipHorizontal", "shift", "imageShape"];
 
 /**
  * The augmentation `options` ask for on rows of `inputSize` values, or
  * `undefined` when they ask for none (then no random numbers are drawn).
- * Each call of the result draws one uniform number per row (numpy's
- * `rand(batch_size) < 0.5`) and mirrors the rows whose number is below 1/2.
+ * Every option is checked either way. Each call of the result draws, in
+ * this order and only for the parts asked for:
+ * - flips: one uniform number per row (numpy's `rand(batch_size) < 0.5`),
+ *   mirroring the rows whose number is below 1/2;
+ * - shifts: a column offset per row, then a row offset per row (numpy's
+ *   `randint(-shift, shift + 1, batch_size)`, twice); the image moves right
+ *   and down by them (left and up when negative).
  *
- * @throws {RangeError} for an unknown option or an image shape that does
- *   not match `inputSize`.
+ * @throws {RangeError} for an unknown option, a flip setting that is not
+ *   a boolean, a shift that is not a non-negative integer smaller than the
+ *   image, or an image shape that does not match `inputSize`.
  *
- * @example
+ * @example A flip, then a shift
  * ```ts
  * import { Matrix, RandomState } from "@twolayer/net";
  * import { augmenter } from "./augment.ts";
@@ -48,6 +62,12 @@ const KEYS = ["flipHorizontal", "imageShape"];
  * const batch = Matrix.fromRows([[1, 2, 3, 4, 5, 6]]);
  * flip(batch, new RandomState(1)); // rand() gives 0.417: flipped
  * assert.deepEqual([...batch.data], [5, 6, 3, 4, 1, 2]);
+ *
+ * // A 2 x 2 grey image; RandomState(0) draws offsets -1 (left), 0.
+ * const shift = augmenter({ shift: 1, imageShape: [2, 2, 1] }, 4)!;
+ * const image = Matrix.fromRows([[1, 2, 3, 4]]);
+ * shift(image, new RandomState(0));
+ * assert.deepEqual([...image.data], [2, 0, 4, 0]);
  * ```
  */
 export function augmenter(
@@ -60,41 +80,142 @@ export function augmenter(
     );
   }
   checkOptionNames("augment", options, KEYS);
-  if (!options.flipHorizontal) return undefined;
+  const { flipHorizontal = false, shift = 0 } = options;
+  if (typeof flipHorizontal !== "boolean") {
+    throw new RangeError(
+      `augment.flipHorizontal must be true or false, got ${
+        JSON.stringify(flipHorizontal)
+      }`,
+    );
+  }
   const shape = options.imageShape ??
-    (inputSize === 3072 ? [32, 32, 3] : undefined);
+    (inputSize === 3072 ? [32, 32, 3] as const : undefined);
+  const asked = flipHorizontal || shift !== 0;
+  // Without a shape nothing can move; a shape given is checked anyway.
+  if (!shape && !asked) return undefined;
   if (!shape) {
     throw new RangeError(
       `augment needs imageShape [height, width, channels] for rows of ${inputSize} values (only 3072 defaults to [32, 32, 3])`,
     );
   }
-  const [height, width, channels] = shape;
   if (
-    shape.length !== 3 ||
+    !Array.isArray(shape) || shape.length !== 3 ||
     !shape.every((n) => Number.isInteger(n) && n > 0) ||
-    height * width * channels !== inputSize
+    shape[0] * shape[1] * shape[2] !== inputSize
   ) {
     throw new RangeError(
-      `augment imageShape must be 3 positive integers [height, width, channels] with product ${inputSize}, got [${shape}]`,
+      `augment imageShape must be 3 positive integers [height, width, channels] with product ${inputSize}, got ${
+        JSON.stringify(shape)
+      }`,
     );
   }
+  const [height, width, channels] = shape;
+  if (
+    typeof shift !== "number" || !Number.isInteger(shift) || shift < 0 ||
+    shift >= Math.min(height, width)
+  ) {
+    throw new RangeError(
+      `augment.shift must be an integer from 0 to ${
+        Math.min(height, width) - 1
+      } (pixels, less than the ${height} x ${width} image), got ${
+        JSON.stringify(shift)
+      }`,
+    );
+  }
+  if (!asked) return undefined;
+  const rowLength = width * channels;
+  // One image, copied out before it is shifted in place.
+  const copy = new Float64Array(inputSize);
   return (batch, rng) => {
-    const draws = rng.rand(batch.rows);
-    const data = batch.data, d = batch.cols;
-    for (let i = 0; i < batch.rows; i++) {
-      if (!(draws[i] < 0.5)) continue;
-      for (let r = 0; r < height; r++) {
-        const row = i * d + r * width * channels;
-        for (let c = 0; c < width >> 1; c++) {
-          const left = row + c * channels;
-          const right = row + (width - 1 - c) * channels;
-          for (let k = 0; k < channels; k++) {
-            const t = data[left + k];
-            data[left + k] = data[right + k];
-            data[right + k] = t;
+    const data = batch.data, d = batch.cols, n = batch.rows;
+    if (flipHorizontal) {
+      const draws = rng.rand(n);
+      for (let i = 0; i < n; i++) {
+        if (!(draws[i] < 0.5)) continue;
+        for (let r = 0; r < height; r++) {
+          const row = i * d + r * rowLength;
+          for (let c = 0; c < width >> 1; c++) {
+            const left = row + c * channels;
+            const right = row + (width - 1 - c) * channels;
+            for (let k = 0; k < channels; k++) {
+              const t = data[left + k];
+              data[left + k] = data[right + k];
+              data[right + k] = t;
+            }
           }
         }
       }
     }
+    if (shift > 0) {
+      const dx = rng.randint(-shift, shift + 1, n);
+      const dy = rng.randint(-shift, shift + 1, n);
+      for (let i = 0; i < n; i++) {
+        if (dx[i] === 0 && dy[i] === 0) continue;
+        const image = data.subarray(i * d, i * d + inputSize);
+        copy.set(image);
+        // Pixel (r, c) takes the old pixel (r - dy, c - dx), or 0.
+        const c0 = Math.max(dx[i], 0), c1 = Math.min(width + dx[i], width);
+        const span = (c1 - c0) * channels;
+        for (let r = 0; r < height; r++) {
+          const to = r * rowLength;
+          const from = r - dy[i];
+          if (from < 0 || from >= height || span <= 0) {
+            image.fill(0, to, to + rowLength);
+            continue;
+          }
+          image.fill(0, to, to + c0 * channels);
+          const source = from * rowLength + (c0 - dx[i]) * channels;
+          for (let j = 0; j < span; j++) {
+            image[to + c0 * channels + j] = copy[source + j];
+          }
+          image.fill(0, to + c1 * channels, to + rowLength);
+        }
+      }
+    }
   };
+}
+
+/**
+ * Rows `rows` of `X`, gathered and augmented as training gathers and
+ * augments a minibatch (the same draws from `rng`): what the network sees
+ * of those images. `X` keeps its values; the result is a new float64
+ * matrix.
+ *
+ * @throws {RangeError} for a row index outside `X` and everything
+ *   {@linkcode augmenter} refuses.
+ *
+ * @example
+ * ```ts
+ * import { Matrix, RandomState } from "@twolayer/net";
+ * import { augmentRows } from "@twolayer/net/images";
+ * import assert from "node:assert/strict";
+ *
+ * const X = Matrix.fromRows([[1, 2, 3], [4, 5, 6]]); // two 1 x 3 grey images
+ * const seen = augmentRows(X, [1, 1], {
+ *   flipHorizontal: true,
+ *   imageShape: [1, 3, 1],
+ * }, new RandomState(1)); // rand(2) = [0.417, 0.720]
+ * assert.deepEqual(seen.toRows(), [[6, 5, 4], [4, 5, 6]]);
+ * ```
+ */
+export function augmentRows(
+  X: Matrix<FloatArray>,
+  rows: ArrayLike<number>,
+  options: AugmentOptions,
+  rng: RandomState,
+): Matrix<Float64Array> {
+  const augment = augmenter(options, X.cols);
+  const out = new Float64Array(rows.length * X.cols);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (!Number.isInteger(r) || r < 0 || r >= X.rows) {
+      throw new RangeError(
+        `augmentRows row ${i} must be an index of X's ${X.rows} rows, got ${r}`,
+      );
+    }
+    out.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), i * X.cols);
+  }
+  const batch = new Matrix(rows.length, X.cols, out);
+  augment?.(batch, rng);
+  return batch;
 }

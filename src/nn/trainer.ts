@@ -47,6 +47,12 @@ export interface TrainProgress {
   trainAcc?: number;
   /** Validation accuracy, present on iterations that ended an epoch. */
   valAcc?: number;
+  /**
+   * True on the last report of a run that early stopping ends before
+   * `numIters` (otherwise the last report is the one whose `iteration` is
+   * `numIters`), so a progress display knows the run is over.
+   */
+  stopped?: boolean;
 }
 
 /** Options of {@linkcode TrainOptions.earlyStopping}. */
@@ -716,6 +722,7 @@ function* trainingLoop(
             } else if (epoch - best.epoch >= patience) {
               stats.stoppedEpoch = epoch;
               stop = true;
+              progress.stopped = true;
             }
           }
         }

@@ -10,6 +10,8 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import { Figure } from "./display.ts";
+import { textBounds } from "./_text_fit.ts";
+import { checkOptionNames } from "../core/options.ts";
 import type { SearchRow } from "../search/setting.ts";
 
 /** The loss history of a training run (`TrainStats` fits). */
@@ -62,12 +64,27 @@ const PALETTE = [
   "#9498a0",
 ];
 
+/** Options of {@linkcode lossChart} and {@linkcode trainingChart}. */
+export interface ChartSizeOptions {
+  /** Width in pixels (default 640). */
+  width?: number;
+  /** Height in pixels (default 400). */
+  height?: number;
+}
+
 /**
- * Loss against iteration, as the workbook's first training plot.
+ * Loss against iteration, as the workbook's first training plot. Each
+ * iteration's minibatch loss is drawn light; from 250 iterations on, a
+ * dark line shows the mean of the last `n / 50` iterations (the window is
+ * named on the axis), so the trend shows through the minibatch noise.
+ * Past 500 iterations the light line becomes a band from the lowest to
+ * the highest loss of each stretch of iterations, and the dark line has a
+ * point every `n / 500` iterations: the same picture at a chart's
+ * resolution, in a file of bounded size.
  *
  * @throws {RangeError} when the history is empty.
  *
- * @example One line with labelled axes
+ * @example A short run: one line, labelled axes
  * ```ts
  * import { lossChart } from "@twolayer/net/plot";
  * import assert from "node:assert/strict";
@@ -77,16 +94,166 @@ const PALETTE = [
  * assert.ok(figure.svg.includes("Iteration") && figure.svg.includes("Loss"));
  * ```
  */
-export function lossChart(stats: LossHistory): Figure {
+export function lossChart(
+  stats: LossHistory,
+  options: ChartSizeOptions = {},
+): Figure {
+  checkOptionNames("lossChart", options, ["width", "height"]);
   const losses = stats.lossHistory;
   if (losses.length === 0) {
     throw new RangeError("lossChart needs at least 1 loss, got 0");
   }
+  const n = losses.length;
+  const span = Math.round(n / 50);
+  const smooth = span >= SMOOTHING_FROM;
+  const light = { stroke: PALETTE[0], strokeOpacity: smooth ? 0.35 : 1 };
+  const marks: Plot.Markish[] = [];
+  if (n <= MAX_POINTS) {
+    marks.push(Plot.lineY(losses, light));
+  } else {
+    marks.push(
+      Plot.areaY(lossBand(losses), {
+        x: "x",
+        y1: "low",
+        y2: "high",
+        fill: PALETTE[0],
+        fillOpacity: 0.3,
+      }),
+    );
+  }
+  if (smooth) {
+    marks.push(
+      Plot.lineY(trailingMeans(losses, span), {
+        x: "x",
+        y: "y",
+        stroke: PALETTE[0],
+        strokeWidth: 1.5,
+      }),
+    );
+  }
   return plotFigure({
+    ...options,
     x: { label: "Iteration" },
-    y: { label: "Loss", grid: true },
-    marks: [Plot.lineY(losses, { stroke: PALETTE[0] })],
+    y: {
+      label: smooth ? `Loss (line: mean of the last ${span})` : "Loss",
+      grid: true,
+    },
+    marks,
   });
+}
+
+/** Shortest history {@linkcode lossChart} smooths, as a window length. */
+const SMOOTHING_FROM = 5;
+/** Most points a loss chart draws per line. */
+const MAX_POINTS = 500;
+
+/**
+ * The mean of the last `window` losses at each iteration (fewer at the
+ * start), at most {@linkcode MAX_POINTS} of them, evenly spaced, the last
+ * one included.
+ */
+function trailingMeans(
+  losses: readonly number[],
+  window: number,
+): { x: number; y: number }[] {
+  const step = Math.ceil(losses.length / MAX_POINTS);
+  const points: { x: number; y: number }[] = [];
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) {
+    sum += losses[i];
+    if (i >= window) sum -= losses[i - window];
+    if (i % step === 0 || i === losses.length - 1) {
+      points.push({ x: i, y: sum / Math.min(i + 1, window) });
+    }
+  }
+  return points;
+}
+
+/** Lowest and highest loss of each of at most MAX_POINTS / 2 stretches. */
+function lossBand(
+  losses: readonly number[],
+): { x: number; low: number; high: number }[] {
+  const size = Math.ceil(losses.length / (MAX_POINTS / 2));
+  const band = [];
+  for (let start = 0; start < losses.length; start += size) {
+    let low = Infinity, high = -Infinity;
+    const end = Math.min(start + size, losses.length);
+    for (let i = start; i < end; i++) {
+      low = Math.min(low, losses[i]);
+      high = Math.max(high, losses[i]);
+    }
+    band.push({ x: start, low, high }, { x: end - 1, low, high });
+  }
+  return band;
+}
+
+/**
+ * Loss (left) and train and validation accuracy (right) of a training run
+ * side by side, as {@linkcode lossChart} and {@linkcode accuracyChart}
+ * draw them: the learning curves, and what the live view of
+ * `trainingProgress` shows. The accuracy panel is left out while there is
+ * no accuracy yet.
+ *
+ * @throws {RangeError} when the loss history is empty.
+ *
+ * @example
+ * ```ts
+ * import { trainingChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = trainingChart({
+ *   lossHistory: [2.3, 2.1, 1.9, 1.8],
+ *   trainAccHistory: [0.1, 0.3],
+ *   valAccHistory: [0.1, 0.25],
+ * });
+ * assert.equal(figure.svg.match(/aria-label="line"/g)?.length, 3);
+ * ```
+ */
+export function trainingChart(
+  stats: LossHistory & Partial<AccuracyHistory>,
+  options: ChartSizeOptions = {},
+): Figure {
+  checkOptionNames("trainingChart", options, ["width", "height"]);
+  const { width = 840, height = 300 } = options;
+  const accuracies = {
+    trainAccHistory: stats.trainAccHistory ?? [],
+    valAccHistory: stats.valAccHistory ?? [],
+  };
+  if (
+    accuracies.trainAccHistory.length + accuracies.valAccHistory.length === 0
+  ) {
+    return lossChart(stats, { width, height });
+  }
+  const lossWidth = Math.round(width * 0.55);
+  return sideBySide([
+    lossChart(stats, { width: lossWidth, height }),
+    accuracyChart(accuracies, { width: width - lossWidth, height }),
+  ]);
+}
+
+/** Figures in a row, top-aligned, as one SVG. */
+function sideBySide(figures: readonly Figure[]): Figure {
+  let x = 0, height = 0;
+  const parts = figures.map((figure) => {
+    const [w, h] = svgSize(figure.svg);
+    const part = figure.svg.replace(/^<svg\b/, `<svg x="${x}" y="0"`);
+    x += w;
+    height = Math.max(height, h);
+    return part;
+  });
+  return new Figure(
+    `<svg xmlns="${SVG_NAMESPACE}" width="${x}" height="${height}" ` +
+      `viewBox="0 0 ${x} ${height}">${parts.join("")}</svg>`,
+  );
+}
+
+/** The width and height an SVG's start tag declares. */
+function svgSize(svg: string): [number, number] {
+  const tag = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? "";
+  return [
+    Number(/\swidth="([\d.]+)"/.exec(tag)?.[1]),
+    Number(/\sheight="([\d.]+)"/.exec(tag)?.[1]),
+  ];
 }
 
 /**
@@ -108,7 +275,11 @@ export function lossChart(stats: LossHistory): Figure {
  * assert.ok(figure.svg.includes(">train<") && figure.svg.includes(">val<"));
  * ```
  */
-export function accuracyChart(stats: AccuracyHistory): Figure {
+export function accuracyChart(
+  stats: AccuracyHistory,
+  options: ChartSizeOptions = {},
+): Figure {
+  checkOptionNames("accuracyChart", options, ["width", "height"]);
   const series = [
     { name: "train", values: stats.trainAccHistory },
     { name: "val", values: stats.valAccHistory },
@@ -120,27 +291,38 @@ export function accuracyChart(stats: AccuracyHistory): Figure {
   }
   const epochs = Math.max(...series.map((s) => s.values.length));
   return plotFigure({
+    ...options,
     marginTop: 30,
-    // Whole epochs only: at most one tick per epoch, never fractions.
+    // Whole epochs only: at most one tick per epoch, never fractions, and
+    // at most one per 60 pixels, so labels never run into each other.
     x: {
       label: "Epoch",
-      ticks: Math.min(Math.max(epochs - 1, 1), 10),
+      ticks: Math.min(
+        Math.max(epochs - 1, 1),
+        Math.floor((options.width ?? 640) / 60),
+      ),
       tickFormat: "d",
     },
     y: { label: "Accuracy", grid: true },
     marks: [
       ...series.flatMap(({ values }, i) => [
         Plot.lineY(values, { stroke: PALETTE[i] }),
-        Plot.dot(values, {
-          x: (_, epoch) => epoch,
-          y: (d) => d,
-          fill: PALETTE[i],
-        }),
+        // A dot per epoch while they stay apart.
+        ...(epochs <= MAX_DOTS
+          ? [Plot.dot(values, {
+            x: (_, epoch) => epoch,
+            y: (d) => d,
+            fill: PALETTE[i],
+          })]
+          : []),
       ]),
       ...legend(series.map((s) => s.name)),
     ],
   });
 }
+
+/** Most epochs {@linkcode accuracyChart} marks with dots. */
+const MAX_DOTS = 50;
 
 /**
  * Validation accuracy of each setting of a hyperparameter search, best on
@@ -379,6 +561,14 @@ export type PlotFigureOptions = Plot.PlotOptions;
  * Draws an Observable Plot chart (any `Plot.plot` options) as a standalone
  * SVG {@linkcode Figure}, on a server-side DOM: Deno has none of its own.
  *
+ * No text is cut: Plot does not size its margins to its labels (a tick
+ * label such as "2.30265" is wider than the default left margin), so the
+ * SVG's box grows, on each side, to hold every text element as DejaVu Sans
+ * (one of the widest common sans fonts) draws it, with a pixel to spare.
+ * The chart's own area keeps the size Plot gave it; a side grows by at
+ * most the chart's own width or height (text further out comes from a
+ * misplaced mark, not a label).
+ *
  * @throws {TypeError} for options that make Plot return an HTML figure
  * rather than one SVG (a legend, title, subtitle or caption).
  *
@@ -408,7 +598,33 @@ export function plotFigure(options: PlotFigureOptions): Figure {
   // Browsers add the namespace when serialising; linkedom does not, and a
   // file or image/svg+xml bundle without it is not an SVG document.
   element.setAttribute("xmlns", SVG_NAMESPACE);
+  fitText(element);
   return new Figure(element.outerHTML);
+}
+
+/** Extends the SVG's box (viewBox, width, height) to hold all its text. */
+function fitText(svg: ReturnType<typeof Plot.plot>): void {
+  const bounds = textBounds(svg);
+  if (!bounds) return;
+  const [x, y, w, h] = (svg.getAttribute("viewBox") ?? "").split(/[\s,]+/)
+    .map(Number);
+  if (![x, y, w, h].every(Number.isFinite)) return;
+  // A side grows at most by the chart's own size: text further out is a
+  // misplaced mark, not a label.
+  const left = Math.max(x - w, Math.min(x, Math.floor(bounds.left - 1)));
+  const top = Math.max(y - h, Math.min(y, Math.floor(bounds.top - 1)));
+  const right = Math.min(
+    x + 2 * w,
+    Math.max(x + w, Math.ceil(bounds.right + 1)),
+  );
+  const bottom = Math.min(
+    y + 2 * h,
+    Math.max(y + h, Math.ceil(bounds.bottom + 1)),
+  );
+  if (left === x && top === y && right === x + w && bottom === y + h) return;
+  svg.setAttribute("viewBox", `${left} ${top} ${right - left} ${bottom - top}`);
+  svg.setAttribute("width", `${right - left}`);
+  svg.setAttribute("height", `${bottom - top}`);
 }
 
 /** A swatch and name per series, in a row in the top margin. */

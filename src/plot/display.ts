@@ -334,3 +334,121 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
     throw error;
   }
 }
+
+/** Options of {@linkcode Table}. */
+export interface TableOptions {
+  /** Column keys in order (default: the keys of the rows, first seen first). */
+  columns?: readonly string[];
+  /**
+   * Digits after the point for numbers that are not whole: one count for
+   * every column, or counts by column name (default 3).
+   */
+  digits?: number | Readonly<Record<string, number>>;
+}
+
+/**
+ * Rows of values as a table: Markdown in Jupyter (and in the reports of
+ * the notebook tasks), aligned text in a terminal.
+ *
+ * @example
+ * ```ts
+ * import { jupyterDisplay, Table } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const table = new Table([
+ *   { hidden: 50, valAcc: 0.4512 },
+ *   { hidden: 1000, valAcc: 0.5 },
+ * ]);
+ * assert.equal(
+ *   table.markdown(),
+ *   "| hidden | valAcc |\n| ---: | ---: |\n| 50 | 0.451 |\n| 1000 | 0.500 |",
+ * );
+ * assert.equal(table[jupyterDisplay]()["text/markdown"], table.markdown());
+ * ```
+ */
+export class Table {
+  /** The rows, as given. */
+  readonly rows: readonly object[];
+  /** The columns shown, in order. */
+  readonly columns: readonly string[];
+  readonly #digits: (column: string) => number;
+
+  /**
+   * A table of `rows`.
+   *
+   * @throws {RangeError} when there are no rows or `digits` is not an
+   *   integer from 0 to 20.
+   */
+  constructor(rows: readonly object[], options: TableOptions = {}) {
+    const { digits = 3 } = options;
+    if (rows.length === 0) {
+      throw new RangeError("Table needs at least 1 row, got 0");
+    }
+    const counts = typeof digits === "number" ? { "": digits } : digits;
+    for (const [column, count] of Object.entries(counts)) {
+      if (!Number.isInteger(count) || count < 0 || count > 20) {
+        throw new RangeError(
+          `Table digits${
+            column ? ` of ${column}` : ""
+          } must be an integer from 0 to 20, got ${count}`,
+        );
+      }
+    }
+    this.rows = rows;
+    this.columns = options.columns ??
+      [...new Set(rows.flatMap((row) => Object.keys(row)))];
+    this.#digits = (column) =>
+      typeof digits === "number" ? digits : digits[column] ?? 3;
+  }
+
+  /** The table in Markdown; numbers are right-aligned. */
+  markdown(): string {
+    const cells = this.#cells();
+    const numeric = this.columns.map((key) =>
+      this.rows.every((row) => typeof valueOf(row, key) === "number")
+    );
+    return [
+      `| ${this.columns.join(" | ")} |`,
+      `| ${numeric.map((n) => (n ? "---:" : "---")).join(" | ")} |`,
+      ...cells.map((row) => `| ${row.join(" | ")} |`),
+    ].join("\n");
+  }
+
+  /** The table as aligned plain text. */
+  text(): string {
+    const lines = [this.columns as string[], ...this.#cells()];
+    const widths = this.columns.map((_, j) =>
+      Math.max(...lines.map((line) => line[j].length))
+    );
+    return lines.map((line) =>
+      line.map((cell, j) => cell.padEnd(widths[j])).join("  ").trimEnd()
+    ).join("\n");
+  }
+
+  /** Jupyter mimebundle: Markdown, and the aligned text. */
+  [jupyterDisplay](): MimeBundle {
+    return { "text/markdown": this.markdown(), "text/plain": this.text() };
+  }
+
+  #cells(): string[][] {
+    return this.rows.map((row) =>
+      this.columns.map((key) => {
+        const value = valueOf(row, key);
+        if (typeof value === "number") {
+          return Number.isInteger(value)
+            ? `${value}`
+            : value.toFixed(this.#digits(key));
+        }
+        if (value === undefined || value === null) return "";
+        const text = typeof value === "object"
+          ? JSON.stringify(value)
+          : `${value}`;
+        return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+      })
+    );
+  }
+}
+
+function valueOf(row: object, key: string): unknown {
+  return (row as Record<string, unknown>)[key];
+}

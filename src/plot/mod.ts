@@ -21,5 +21,7 @@
 export * from "./display.ts";
 export * from "./charts.ts";
 export * from "./visualize.ts";
+export * from "./gallery.ts";
 export * from "./progress.ts";
+export * from "./live_progress.ts";
 export * from "./notebook.ts";

@@ -1,13 +1,13 @@
 /**
- * Progress you can see while a network trains or a search runs: one
- * updating line in a terminal, one updating display in Deno's Jupyter
- * kernel, occasional plain lines anywhere else (a log file, CI).
+ * Progress you can see while work runs: one updating line in a terminal,
+ * one updating display in Deno's Jupyter kernel, occasional plain lines
+ * anywhere else (a log file, CI). The training and search displays, with
+ * their live charts, are in live_progress.ts.
  *
  * @module
  */
 
-import type { SearchProgress } from "../search/search.ts";
-import type { TrainProgress } from "../nn/trainer.ts";
+import type { MimeBundle } from "./display.ts";
 
 /** Where progress goes; {@linkcode progressReporter} picks one when not given. */
 export type ProgressSink =
@@ -33,23 +33,38 @@ export interface ProgressOptions {
   sink?: ProgressSink;
   /** Characters in the bar (default 30). */
   width?: number;
-  /** Least milliseconds between two redraws (default 100; 0 redraws on every update). */
+  /**
+   * Least milliseconds between two redraws (default 100 in a terminal and
+   * 250 in Jupyter, at most four display updates a second; 0 redraws on
+   * every update).
+   */
   interval?: number;
   /** Clock in milliseconds (default `performance.now`), replaceable in tests. */
   now?: () => number;
+  /**
+   * What a Jupyter display shows for a text line (`last` on the final
+   * draw): by default the line as `text/plain`. The training and search
+   * displays put their live chart above it.
+   */
+  jupyterView?: (line: string, last: boolean) => MimeBundle;
 }
 
 /** A live progress display, from {@linkcode progressReporter}. */
 export interface Progress {
-  /** Records that `done` of the total units are finished; `detail` follows the bar. */
+  /**
+   * Records that `done` of the total units are finished; `detail` follows
+   * the bar. Reaching the total draws nothing: {@linkcode Progress.finish}
+   * draws the final state, once.
+   */
   update(done: number, detail?: string): void;
   /** Draws the final state (all done unless `done` says otherwise) and ends the line. */
   finish(detail?: string, done?: number): void;
 }
 
 /**
- * One line of progress: label, bar, percentage, count, elapsed time and a
- * detail, e.g. `training [#######-------] 50% 500/1000 6s loss 0.4985`.
+ * One line of progress: label, bar, percentage, count, elapsed time, the
+ * time left when given, and a detail, e.g.
+ * `training [#######-------] 50% 500/1000 6s (6s left) loss 0.4985`.
  *
  * @throws {RangeError} when `total` is not positive or `width` is not a
  *   positive integer.
@@ -63,6 +78,10 @@ export interface Progress {
  *   renderProgressBar(25, 100, { label: "search", width: 8, seconds: 3.2 }),
  *   "search [##------]  25% 25/100 3s",
  * );
+ * assert.equal(
+ *   renderProgressBar(25, 100, { width: 4, seconds: 30, secondsLeft: 90 }),
+ *   "[#---]  25% 25/100 30s (1m30s left)",
+ * );
  * ```
  */
 export function renderProgressBar(
@@ -72,10 +91,11 @@ export function renderProgressBar(
     label?: string;
     width?: number;
     seconds?: number;
+    secondsLeft?: number;
     detail?: string;
   } = {},
 ): string {
-  const { label, width = 30, seconds, detail } = options;
+  const { label, width = 30, seconds, secondsLeft, detail } = options;
   if (!(total > 0)) {
     throw new RangeError(`progress total must be positive, got ${total}`);
   }
@@ -93,6 +113,9 @@ export function renderProgressBar(
   ];
   if (label) parts.unshift(label);
   if (seconds !== undefined) parts.push(formatSeconds(seconds));
+  if (secondsLeft !== undefined) {
+    parts.push(`(${formatSeconds(secondsLeft)} left)`);
+  }
   if (detail) parts.push(detail);
   return parts.join(" ");
 }
@@ -128,7 +151,8 @@ export function defaultProgressSink(): ProgressSink {
 /**
  * A progress display for `total` units of work (see {@linkcode ProgressSink}).
  * Redraws are throttled to one per `interval` ms; the first update, and
- * {@linkcode Progress.finish}, always draw.
+ * {@linkcode Progress.finish}, always draw. Once some work is done, the
+ * line says how long the rest should take at the pace so far.
  *
  * @throws {RangeError} when `total` is not positive.
  *
@@ -138,34 +162,40 @@ export function defaultProgressSink(): ProgressSink {
  * import assert from "node:assert/strict";
  *
  * let screen = "";
+ * let ms = 0;
  * const progress = progressReporter({
  *   total: 4,
  *   label: "toy",
  *   width: 4,
  *   interval: 0,
- *   now: () => 0,
+ *   now: () => ms,
  *   sink: { kind: "terminal", write: (text) => (screen += text) },
  * });
+ * ms = 2000;
  * progress.update(2);
+ * ms = 4000;
+ * progress.update(4); // the total: finish draws it
  * progress.finish("done");
  * assert.equal(
  *   screen,
- *   "\r\x1b[2Ktoy [##--]  50% 2/4 0s\r\x1b[2Ktoy [####] 100% 4/4 0s done\n",
+ *   "\r\x1b[2Ktoy [##--]  50% 2/4 2s (2s left)" +
+ *     "\r\x1b[2Ktoy [####] 100% 4/4 4s done\n",
  * );
  * ```
  */
 export function progressReporter(options: ProgressOptions): Progress {
+  const sink = options.sink ?? defaultProgressSink();
   const {
     total,
     label,
     width = 30,
-    interval = 100,
+    interval = sink.kind === "jupyter" ? 250 : 100,
     now = () => performance.now(),
+    jupyterView = (line: string) => ({ "text/plain": line }),
   } = options;
   if (!(total > 0)) {
     throw new RangeError(`progress total must be positive, got ${total}`);
   }
-  const sink = options.sink ?? defaultProgressSink();
   const started = now();
   let lastDraw = -Infinity;
   let lastLine = -1;
@@ -174,35 +204,48 @@ export function progressReporter(options: ProgressOptions): Progress {
   const displayId = `twolayer-progress-${crypto.randomUUID()}`;
   let displayed = false;
 
-  const line = (done: number, detail?: string) =>
-    renderProgressBar(done, total, {
+  const line = (done: number, detail: string | undefined, last: boolean) => {
+    const seconds = (now() - started) / 1000;
+    return renderProgressBar(done, total, {
       label,
       width,
       detail,
-      seconds: (now() - started) / 1000,
+      seconds,
+      secondsLeft: !last && done > 0 && done < total
+        ? seconds * (total - done) / done
+        : undefined,
     });
+  };
 
   const draw = (done: number, detail: string | undefined, last: boolean) => {
     switch (sink.kind) {
       case "terminal":
-        sink.write(`\r\x1b[2K${line(done, detail)}${last ? "\n" : ""}`);
+        sink.write(
+          `\r\x1b[2K${line(done, detail, last)}${last ? "\n" : ""}`,
+        );
         break;
-      case "jupyter":
+      case "jupyter": {
+        const data = jupyterView(line(done, detail, last), last);
         // A failed broadcast must not fail the training it reports on.
-        Promise.resolve(
-          sink.broadcast(displayed ? "update_display_data" : "display_data", {
-            data: { "text/plain": line(done, detail) },
-            metadata: {},
-            transient: { display_id: displayId },
-          }),
-        ).catch(() => {});
+        try {
+          Promise.resolve(
+            sink.broadcast(displayed ? "update_display_data" : "display_data", {
+              data,
+              metadata: {},
+              transient: { display_id: displayId },
+            }),
+          ).catch(() => {});
+        } catch {
+          // A broadcast that throws at once is as good as a rejected one.
+        }
         displayed = true;
         break;
+      }
       case "lines": {
         const step = Math.floor((done / total) / (sink.every ?? 0.1));
         if (last || step > lastLine) {
           lastLine = step;
-          sink.log(line(done, detail));
+          sink.log(line(done, detail, last));
         }
         break;
       }
@@ -213,7 +256,8 @@ export function progressReporter(options: ProgressOptions): Progress {
 
   return {
     update(done, detail) {
-      if (finished) return;
+      // The final state is finish's to draw, once.
+      if (finished || done >= total) return;
       // Lines pick their own moments; redraws are throttled.
       if (sink.kind === "terminal" || sink.kind === "jupyter") {
         const time = now();
@@ -226,109 +270,6 @@ export function progressReporter(options: ProgressOptions): Progress {
       if (finished) return;
       finished = true;
       draw(done, detail, true);
-    },
-  };
-}
-
-/**
- * An `onProgress` callback for training (`TrainOptions.onProgress`) that
- * shows iterations, the current loss and, once recorded, the validation
- * accuracy; it finishes the display on the last iteration.
- *
- * @example Ten iterations into a list of lines
- * ```ts
- * import { trainingProgress } from "@twolayer/net/plot";
- * import assert from "node:assert/strict";
- *
- * const lines: string[] = [];
- * const onProgress = trainingProgress({
- *   label: "train",
- *   width: 10,
- *   now: () => 0,
- *   sink: { kind: "lines", log: (line) => lines.push(line), every: 0.5 },
- * });
- * for (let i = 1; i <= 10; i++) {
- *   onProgress({ iteration: i, numIters: 10, loss: 1 / i, learningRate: 0.1 });
- * }
- * assert.deepEqual(lines, [
- *   "train [#---------]  10% 1/10 0s loss 1.0000",
- *   "train [#####-----]  50% 5/10 0s loss 0.2000",
- *   "train [##########] 100% 10/10 0s loss 0.1000",
- * ]);
- * ```
- */
-export function trainingProgress(
-  options: Omit<ProgressOptions, "total"> = {},
-): (progress: TrainProgress) => void {
-  let progress: Progress | undefined;
-  let valAcc: number | undefined;
-  return (p) => {
-    progress ??= progressReporter({ ...options, total: p.numIters });
-    valAcc = p.valAcc ?? valAcc;
-    const detail = `loss ${p.loss.toFixed(4)}` +
-      (valAcc === undefined ? "" : ` val ${valAcc.toFixed(3)}`);
-    if (p.iteration >= p.numIters) progress.finish(detail, p.iteration);
-    else progress.update(p.iteration, detail);
-  };
-}
-
-/**
- * Progress of a hyperparameter search, counted in settings (fractions of
- * the settings in flight included, so two Workers move the bar smoothly),
- * with the best validation accuracy so far. Pass `onProgress` to
- * `searchHyperparameters`, then call `finish` when it resolves.
- *
- * @example
- * ```ts
- * import { searchProgress } from "@twolayer/net/plot";
- * import assert from "node:assert/strict";
- *
- * const lines: string[] = [];
- * const { onProgress, finish } = searchProgress({
- *   width: 4,
- *   interval: 0,
- *   now: () => 0,
- *   sink: { kind: "lines", log: (line) => lines.push(line), every: 0.25 },
- * });
- * const train = { iteration: 50, numIters: 100, loss: 1, learningRate: 1 };
- * onProgress({ done: 0, total: 2, index: 0, train, bestValAcc: 0 });
- * finish("best val 0.5");
- * assert.deepEqual(lines, [
- *   "search [#---]  25% 0.5/2 0s best val 0.000",
- *   "search [####] 100% 2/2 0s best val 0.5",
- * ]);
- * ```
- */
-export function searchProgress(
-  options: Omit<ProgressOptions, "total"> = {},
-): {
-  onProgress: (progress: SearchProgress) => void;
-  finish: (detail?: string) => void;
-} {
-  let progress: Progress | undefined;
-  const fractions = new Map<number, number>();
-  let total = 0;
-  return {
-    onProgress(p) {
-      total = p.total;
-      progress ??= progressReporter({
-        label: "search",
-        ...options,
-        total: p.total,
-      });
-      fractions.set(p.index, p.train.iteration / p.train.numIters);
-      let done = 0;
-      for (const fraction of fractions.values()) done += fraction;
-      progress.update(done, `best val ${p.bestValAcc.toFixed(3)}`);
-    },
-    finish(detail) {
-      // A search can finish without any report (e.g. progressEvery too big).
-      progress ??= progressReporter({
-        label: "search",
-        ...options,
-        total: total || 1,
-      });
-      progress.finish(detail);
     },
   };
 }
