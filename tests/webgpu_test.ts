@@ -159,6 +159,48 @@ for (const [optimizer, learningRate] of RULES) {
 }
 
 Deno.test({
+  name: "webgpu: flips and shifts are drawn and applied as on the CPU",
+  ignore,
+  async fn() {
+    // 300 images of 3 x 4 pixels, 1 channel.
+    const { X, y } = synthetic(5);
+    const options: TrainOptions = {
+      learningRate: 0.05,
+      numIters: 45,
+      batchSize: 20,
+      augment: { flipHorizontal: true, shift: 1, imageShape: [3, 4, 1] },
+    };
+    const make = (backend: "webgpu" | "wasm") =>
+      new TwoLayerNet(12, 7, 4, {
+        std: 0.1,
+        rng: new RandomState(1),
+        loss: "softmax",
+        dtype: "float32",
+        backend,
+      });
+    const cpu = make("wasm"), net = make("webgpu");
+    const want = await cpu.trainAsync(X, y, X, y, {
+      ...options,
+      rng: new RandomState(2),
+    });
+    const got = await net.trainAsync(X, y, X, y, {
+      ...options,
+      rng: new RandomState(2),
+    });
+    const error = relError(got.lossHistory, want.lossHistory);
+    assert.ok(error < 1e-5, `losses: ${error}`);
+    assert.deepEqual(got.trainAccHistory, want.trainAccHistory);
+    // Without the augmentation the run is another one.
+    const plain = await make("webgpu").trainAsync(X, y, X, y, {
+      ...options,
+      augment: undefined,
+      rng: new RandomState(2),
+    });
+    assert.ok(relError(plain.lossHistory, want.lossHistory) > 1e-3);
+  },
+});
+
+Deno.test({
   name:
     "webgpu: a search puts its settings on the GPU, several at once, as on the CPU",
   ignore,

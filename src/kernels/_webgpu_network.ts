@@ -170,20 +170,21 @@ export class GpuNetwork {
     const { device } = g;
     device.pushErrorScope("out-of-memory");
     device.pushErrorScope("validation");
-    const pipelines = pipelinesFor(device, shape);
-    let network: GpuNetwork | undefined;
+    let network: GpuNetwork | undefined, thrown: unknown;
     try {
-      network = new GpuNetwork(g, shape, sizes, pipelines);
-    } finally {
-      const invalid = await device.popErrorScope();
-      const memory = await device.popErrorScope();
-      const problem = invalid ?? memory;
-      if (problem) {
-        network?.destroy();
-        throw new Error(
-          `WebGPU could not set up the network (D ${shape.D}, H ${shape.H}, C ${shape.C}, batch ${shape.B}) on ${g.adapter.description}: ${problem.message}`,
-        );
-      }
+      network = new GpuNetwork(g, shape, sizes, pipelinesFor(device, shape));
+    } catch (error) {
+      thrown = error;
+    }
+    const invalid = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    if (thrown) throw thrown;
+    const problem = invalid ?? memory;
+    if (problem || !network) {
+      network?.destroy();
+      throw new Error(
+        `WebGPU could not set up the network (D ${shape.D}, H ${shape.H}, C ${shape.C}, batch ${shape.B}) on ${g.adapter.description}: ${problem?.message}`,
+      );
     }
     return network;
   }

@@ -72,18 +72,19 @@ class WebgpuStep implements TrainingStep {
   }
 
   async open(): Promise<void> {
-    const { net, X, XVal, yVal, options: o } = this.#run;
-    if (o.augment && (o.augment.flipHorizontal)) {
-      throw new Error(
-        'augment is not supported on backend "webgpu" yet; train without it or on a CPU backend',
-      );
-    }
+    const { net, X, XVal, yVal, options: o, augment } = this.#run;
     const B = o.batchSize, M = XVal.rows;
     const blocks = Math.ceil(M / B);
     const network = await GpuNetwork.create(
-      shapeOf(net.params, B, this.#loss, o.optimizer, [1, X.cols, 1]),
+      shapeOf(
+        net.params,
+        B,
+        this.#loss,
+        o.optimizer,
+        augment?.imageShape ?? [1, X.cols, 1],
+      ),
       {
-        draws: 2 * M + 2 * MAX_SPAN * B,
+        draws: 2 * M + 5 * MAX_SPAN * B,
         outputs: MAX_SPAN + 1 + blocks,
         records: MAX_SPAN + 2 + blocks,
       },
@@ -109,11 +110,20 @@ class WebgpuStep implements TrainingStep {
     const { XVal, options: o } = this.#run;
     const B = o.batchSize, M = XVal.rows, n = span.batches.length;
     const blocks = Math.ceil(M / B);
+    // Per iteration j: its rows, labels and, per row, flip, dy and dx.
     const rowsAt = 2 * M, labelsAt = rowsAt + MAX_SPAN * B;
-    const draws = new Int32Array(2 * MAX_SPAN * B);
-    span.batches.forEach((batch, j) => {
-      draws.set(batch.rows, j * B);
-      draws.set(batch.labels, MAX_SPAN * B + j * B);
+    const augmentAt = labelsAt + MAX_SPAN * B;
+    const draws = new Int32Array(5 * MAX_SPAN * B);
+    span.batches.forEach(({ rows, labels, augment }, j) => {
+      draws.set(rows, j * B);
+      draws.set(labels, MAX_SPAN * B + j * B);
+      if (!augment) return;
+      const at = 2 * MAX_SPAN * B + 3 * j * B;
+      for (let i = 0; i < B; i++) {
+        draws[at + 3 * i] = augment.flip[i] ?? 0;
+        draws[at + 3 * i + 1] = augment.dy[i] ?? 0;
+        draws[at + 3 * i + 2] = augment.dx[i] ?? 0;
+      }
     });
     network.gpu.device.queue.writeBuffer(network.draws, rowsAt * 4, draws);
 
@@ -123,7 +133,7 @@ class WebgpuStep implements TrainingStep {
       return {
         rows: rowsAt + j * B,
         labels: labelsAt + j * B,
-        augment: NO_AUGMENT,
+        augment: this.#run.augment ? augmentAt + 3 * j * B : NO_AUGMENT,
         n: B,
         slot: j,
         mode: 0,

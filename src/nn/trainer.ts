@@ -13,7 +13,12 @@
  * @module
  */
 
-import { augmenter, type AugmentOptions } from "./augment.ts";
+import {
+  type AugmentDraws,
+  type Augmenter,
+  augmenter,
+  type AugmentOptions,
+} from "./augment.ts";
 import { checkLabels, checkReg, type Labels } from "./losses.ts";
 import { checkOptionNames } from "../core/options.ts";
 import { checkArraySize, type FloatArray, Matrix } from "../core/matrix.ts";
@@ -381,6 +386,8 @@ export interface Minibatch {
   rows: Int32Array;
   /** Their labels. */
   labels: Int32Array;
+  /** Their augmentation, drawn right after the rows. */
+  augment?: AugmentDraws;
 }
 
 /** Iterations a {@linkcode TrainingStep} runs in one call. */
@@ -438,6 +445,8 @@ export interface TrainingRun {
   XVal: Matrix<FloatArray>;
   yVal: Labels;
   options: CheckedTrainOptions;
+  /** The augmentation asked for, if any. */
+  augment?: Augmenter;
 }
 
 /**
@@ -578,7 +587,9 @@ function prepareRun(
     );
     checked.rng.setState(resume.rng);
   }
-  return { net, X: Xn, y, XVal, yVal, options: checked };
+  const augment = checked.augment &&
+    augmenter(checked.augment, net.inputSize);
+  return { net, X: Xn, y, XVal, yVal, options: checked, augment };
 }
 
 const TICK = Symbol("tick");
@@ -667,7 +678,11 @@ function* trainingLoop(
         const rows = rng.choice(numTrain, batchSize);
         const labels = new Int32Array(batchSize);
         for (let i = 0; i < batchSize; i++) labels[i] = y[rows[i]];
-        batches.push({ rows, labels });
+        batches.push({
+          rows,
+          labels,
+          augment: run.augment?.draw(rng, batchSize),
+        });
       }
       const epochEnd = endsEpoch(end - 1, numTrain, batchSize);
       const pending = step.run({ first: it, batches, learningRate, epochEnd });
@@ -828,7 +843,6 @@ export class CpuStep implements TrainingStep {
   readonly #params: FloatArray[];
   readonly #grads: FloatArray[];
   readonly #optimizer: Optimizer;
-  readonly #augment?: ReturnType<typeof augmenter>;
   /** Augmented batches are gathered here, then changed. */
   readonly #batch?: Matrix<FloatArray>;
 
@@ -844,19 +858,18 @@ export class CpuStep implements TrainingStep {
       (alpha, x, y) => net.kernels.axpy(alpha, x, y),
       o.resumeFrom?.optimizer,
     );
-    this.#augment = o.augment && augmenter(o.augment, net.inputSize);
-    if (this.#augment) {
+    if (run.augment) {
       this.#batch = Matrix.zeros(o.batchSize, net.inputSize, net.dtype);
     }
   }
 
   run(span: TrainingSpan): SpanResult {
     const { net, X, XVal, yVal, options: o } = this.#run;
-    const { rows, labels } = span.batches[0];
+    const { rows, labels, augment } = span.batches[0];
     const batch = this.#batch;
     if (batch) {
       net.kernels.gatherRows(X, rows, batch);
-      this.#augment!(batch, o.rng);
+      this.#run.augment!.apply(batch, augment!);
     }
     const loss = batch
       ? net.lossAndGradients(batch, labels, o.reg)
