@@ -13,6 +13,7 @@ import {
   accuracy,
   chooseBackend,
   describeBackend,
+  getBackend,
   getCifar10Data,
   type LossName,
   Matrix,
@@ -332,7 +333,7 @@ Deno.test({
       (info as { isFallbackAdapter?: boolean }).isFallbackAdapter;
     const backend = await chooseBackend();
     if (software) {
-      assert.equal(backend, "auto");
+      assert.equal(backend, getBackend());
       assert.match(
         describeBackend("webgpu"),
         /^webgpu: not used: .+ is a software adapter, which runs on the CPU and is slower than the CPU backends$/,

@@ -28,7 +28,12 @@ import {
   type RowChunks,
   shapeOf,
 } from "./_webgpu_network.ts";
-import { type BackendChoice, kernels, noteWebgpu } from "./select.ts";
+import {
+  type BackendChoice,
+  getBackend,
+  kernels,
+  noteWebgpu,
+} from "./select.ts";
 
 /** Iterations one span may hold on the GPU (between two read-backs). */
 const MAX_SPAN = 512;
@@ -354,8 +359,8 @@ let decision: Promise<BackendDecision> | undefined;
 /**
  * The backend to train on: `"webgpu"` when a hardware GPU adapter is
  * present and a quick self-test (a few CIFAR-sized training iterations,
- * about a second) runs faster on it than on the CPU's best backend,
- * `"auto"` (the CPU's best) otherwise. A software adapter (Mesa's
+ * about a second) runs faster on it than on the CPU's best backend, the
+ * default CPU backend (`getBackend()`) otherwise. A software adapter (Mesa's
  * llvmpipe, a fallback adapter) is never chosen. Decided once per
  * process; {@linkcode describeBackend}`("webgpu")` then says which adapter
  * and why.
@@ -364,7 +369,7 @@ let decision: Promise<BackendDecision> | undefined;
  * ```ts
  * import { chooseBackend, describeBackend } from "@twolayer/net";
  *
- * const backend = await chooseBackend(); // "auto" here: no hardware GPU
+ * const backend = await chooseBackend(); // e.g. "blas" without a hardware GPU
  * console.log(describeBackend(backend));
  * ```
  */
@@ -376,7 +381,7 @@ export async function chooseBackend(): Promise<BackendChoice> {
 async function decide(): Promise<BackendDecision> {
   const cpu = (reason: string): BackendDecision => {
     noteWebgpu(`not used: ${reason}`);
-    return { backend: "auto", reason };
+    return { backend: getBackend(), reason };
   };
   const missing = webgpuMissing();
   if (missing) return cpu(missing);
