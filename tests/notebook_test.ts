@@ -5,6 +5,7 @@
 // them the test is ignored locally and fails when CI is set.
 import assert from "node:assert/strict";
 import { WORKBOOK_REFERENCE } from "../src/workbook/mod.ts";
+import { missingJupyter } from "./jupyter.ts";
 
 const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
 /**
@@ -14,36 +15,7 @@ const NOTEBOOK = new URL("../notebooks/two_layer_net.ipynb", import.meta.url);
  */
 const CHARTS = 10;
 
-/** Why the notebook cannot run here, or undefined when it can. */
-async function missingTools(): Promise<string | undefined> {
-  try {
-    const { success, stdout } = await new Deno.Command("jupyter", {
-      args: ["kernelspec", "list", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!success) return "`jupyter kernelspec list` failed";
-    const specs = JSON.parse(new TextDecoder().decode(stdout)).kernelspecs;
-    if (!("deno" in specs)) {
-      return "the Deno kernel is not registered (run `deno jupyter --install`)";
-    }
-    const nbconvert = await new Deno.Command("jupyter", {
-      args: ["nbconvert", "--version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (!nbconvert.success) {
-      return "`jupyter nbconvert` is missing (apt-get install jupyter-nbconvert)";
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      return "`jupyter` is not installed (apt-get install jupyter-nbconvert jupyter-client python3-ipykernel)";
-    }
-    throw error;
-  }
-}
-
-const missing = await missingTools();
+const missing = await missingJupyter();
 if (missing && Deno.env.get("CI")) {
   Deno.test("notebook runs headless in CI", () => {
     assert.fail(
