@@ -6,13 +6,17 @@
 // still run.
 import {
   accuracy,
+  argmaxRows,
   type Cifar10Splits,
   evalNumericalGradient,
   getCifar10Data,
+  type LossFunction as ReferenceLoss,
   Matrix,
+  mseLoss as referenceMse,
   random,
   relError,
   seed,
+  softmaxLoss as referenceSoftmax,
   TwoLayerNet as ReferenceNet,
 } from "@twolayer/net";
 import {
@@ -32,8 +36,8 @@ class CheckFailed extends Error {}
 
 /**
  * A test body that reports any failure as `step: what happened`, plus the
- * part of neural_net.ts the check exercises. The stack of an error thrown
- * by your code is kept, so it points at the line in neural_net.ts.
+ * part of neural_net.ts the check exercises. The stack keeps the lines of
+ * your files, so an error thrown by your code points at neural_net.ts.
  */
 function grade(
   step: string,
@@ -51,10 +55,8 @@ function grade(
       const report = new Error(
         `${step}: ${what}\nThis check exercises ${exercises}.`,
       );
-      const frames = e instanceof CheckFailed
-        ? ""
-        : (e.stack ?? "").split("\n").filter((l) => /^\s+at .*file:/.test(l))
-          .join("\n");
+      const frames = (e.stack ?? "").split("\n")
+        .filter((l) => /^\s+at .*file:/.test(l)).join("\n");
       // Deno prints the message, then the stack after its first line.
       report.stack = `Error: ${step}${frames ? `\n${frames}` : ""}`;
       throw report;
@@ -123,6 +125,54 @@ function describe(x: unknown): string {
   return x.constructor?.name ?? "an object";
 }
 
+/**
+ * Whether your scores for `X` are the network's, `ReLU(X W1ᵀ + b1) W2ᵀ + b2`
+ * with your weights (the library's network computes them): undefined when
+ * they are, else what is off.
+ */
+function scoresProblem(net: TwoLayerNet, X: Matrix): string | undefined {
+  const scores = scoresOf(net, X, net.params.W2.rows);
+  const correct = new ReferenceNet(X.cols, net.params.W1.rows, scores.cols, {
+    params: net.params,
+  }).scores(X);
+  let difference = 0;
+  scores.data.forEach((s, i) => difference += Math.abs(s - correct.data[i]));
+  return difference < 1e-9
+    ? undefined
+    : `your scores differ from ReLU(X W1ᵀ + b1) W2ᵀ + b2 by ${
+      num(difference)
+    } (the sum of |differences|), so the forward pass (In[109]) is off`;
+}
+
+/** `text` as a sentence: capitalised, with a full stop. */
+function sentence(text: string | undefined): string | undefined {
+  return text && `${text[0].toUpperCase()}${text.slice(1)}.`;
+}
+
+/**
+ * Which part of a loss is off, when the loss is: the scores (the forward
+ * pass), the data loss on your scores, or the regularization loss.
+ */
+function lossProblem(
+  net: TwoLayerNet,
+  X: Matrix,
+  data: { name: string; reference: ReferenceLoss },
+): string {
+  const scores = scoresProblem(net, X);
+  if (scores) return `${scores}; fix it first`;
+  const yours = lossOf(net, X, TOY_Y, 0).loss;
+  const correct = data.reference(scoresOf(net, X, 3), TOY_Y).loss;
+  return Math.abs(yours - correct) < 1e-12
+    ? `your scores and your data loss with reg = 0 (${
+      num(yours)
+    }) are right, so the regularization loss 0.5 * reg * (‖W1‖² + ‖W2‖²) is not`
+    : `your scores are right, but with reg = 0 your loss is ${
+      num(yours)
+    } where the data loss on your scores is ${
+      num(correct)
+    }: ${data.name} is off`;
+}
+
 /** The workbook's In[111]: each parameter's gradient against a numeric one. */
 function gradientErrors(net: TwoLayerNet, X: Matrix): Record<string, number> {
   const { grads } = lossOf(net, X, TOY_Y, 0.05);
@@ -144,7 +194,11 @@ function gradientErrors(net: TwoLayerNet, X: Matrix): Record<string, number> {
   return errors;
 }
 
-function checkGradients(errors: Record<string, number>, loss: string): void {
+function checkGradients(
+  errors: Record<string, number>,
+  loss: string,
+  problem: () => string | undefined,
+): void {
   const lines = Object.entries(errors).map(([name, e]) =>
     `${name} max relative error: ${num(e)}${e < 1e-8 ? "" : "  <- above 1e-8"}`
   );
@@ -156,7 +210,10 @@ function checkGradients(errors: Record<string, number>, loss: string): void {
         bad.map(([n]) => n).join(", ")
       } disagree with numeric ones (${loss}); every relative error must be below 1e-8:\n${
         lines.join("\n")
-      }\nThe backward pass is given, so a large error means the loss it starts from is off: a data loss whose dscores is not its gradient, or a regularization loss other than 0.5 * reg * (‖W1‖² + ‖W2‖²), which the given backward pass differentiates.`,
+      }\nThe backward pass is given: it differentiates scores = ReLU(X W1ᵀ + b1) W2ᵀ + b2 and a data loss whose gradient with respect to the scores is dscores, plus 0.5 * reg * (‖W1‖² + ‖W2‖²). ${
+        sentence(problem()) ??
+          "Your scores are right, so your data loss's dscores is not its gradient, or your regularization loss is not that one."
+      }`,
     );
   }
 }
@@ -183,6 +240,16 @@ function trainToy(X: Matrix) {
 }
 
 let cifar: Cifar10Splits | undefined;
+
+/** What to look at when the first CIFAR-10 run's accuracy is off. */
+function cifarHint(valAcc: number): string {
+  const toy = initToyModel();
+  const scores = scoresProblem(toy, initToyData());
+  if (scores) return `. On the toy data, ${scores}`;
+  return valAcc > 0.18
+    ? ". The workbook's settings learn slowly; more means steps larger than W -= learningRate * dW with the loss's gradients (are they divided by N?)"
+    : "";
+}
 
 Deno.test(
   "In[109] forward pass: your scores match the correct scores",
@@ -227,23 +294,11 @@ Deno.test(
       const { loss } = lossOf(net, X, TOY_Y, 0.05);
       const difference = Math.abs(loss - WORKBOOK.toyLossMse);
       if (!(difference < 1e-12)) {
-        // Which half is off: the data loss alone (reg 0), against the
-        // library's network with your weights.
-        const reference = new ReferenceNet(4, 10, 3, { params: net.params });
-        const dataLoss = lossOf(net, X, TOY_Y, 0).loss;
-        const correctData = reference.loss(X, TOY_Y, 0).loss;
-        const dataOk = Math.abs(dataLoss - correctData) < 1e-12;
         throw new CheckFailed(
           `your loss ${num(loss)} differs from the correct loss ${
             num(WORKBOOK.toyLossMse)
-          } by ${
-            num(difference)
-          }, expected < 1e-12. With reg = 0 your loss is ${
-            num(dataLoss)
-          } and the correct data loss ${num(correctData)}: ${
-            dataOk
-              ? "the data loss is right, so the regularization loss is not"
-              : "the data loss (mseLoss) is off"
+          } by ${num(difference)}, expected < 1e-12: ${
+            lossProblem(net, X, { name: "mseLoss", reference: referenceMse })
           }`,
         );
       }
@@ -261,7 +316,12 @@ Deno.test(
     "the gradients TwoLayerNet.loss returns for W1, b1, W2, b2 with the MSE loss: your forward pass, mseLoss's dscores and the regularization loss, through the given backward pass",
     () => {
       const net = initToyModel();
-      checkGradients(gradientErrors(net, initToyData()), "MSE loss, reg 0.05");
+      const X = initToyData();
+      checkGradients(
+        gradientErrors(net, X),
+        "MSE loss, reg 0.05",
+        () => scoresProblem(net, X),
+      );
     },
   ),
 );
@@ -277,8 +337,8 @@ Deno.test(
       const final = stats.lossHistory.at(-1)!;
       if (!(final < 0.05)) {
         throw new CheckFailed(
-          `the final training loss is ${
-            num(final)
+          `the final training loss is ${num(final)}${
+            Number.isFinite(final) ? "" : " (training diverged)"
           }, expected below 0.05 (the workbook: ${
             num(WORKBOOK.toyFinalLoss)
           }); the first losses were ${
@@ -330,7 +390,7 @@ Deno.test(
         throw new CheckFailed(
           `validation accuracy ${num(valAcc)}, expected 15-18% (the workbook: ${
             num(WORKBOOK.firstRunValAcc)
-          }); your losses: ${losses}`,
+          }); your losses: ${losses}${cifarHint(valAcc)}`,
         );
       }
       const exact = valAcc === WORKBOOK.firstRunValAcc &&
@@ -354,7 +414,7 @@ Deno.test(
   "In[114] predict: your predictions are each row's highest-scoring class",
   grade(
     "In[114] predict",
-    "TwoLayerNet.predict (with the forward pass of TwoLayerNet.loss)",
+    "TwoLayerNet.predict, against the scores of your TwoLayerNet.loss(X)",
     () => {
       const net = initToyModel();
       seed(2);
@@ -371,21 +431,29 @@ Deno.test(
         );
       }
       const mine = Array.from(predicted as ArrayLike<number>);
-      const reference = new ReferenceNet(4, 10, 3, { params: net.params });
-      const correct = Array.from(reference.predict(X));
+      // predict is checked against your own scores: the forward pass has
+      // its own check (In[109]).
+      const correct = Array.from(argmaxRows(scoresOf(net, X, 3)));
       const wrong = mine.flatMap((p, i) => p === correct[i] ? [] : [i]);
       if (wrong.length > 0) {
         throw new CheckFailed(
-          `${wrong.length} of 50 predictions are not the highest-scoring class; row ${
+          `${wrong.length} of 50 predictions are not the class of the highest score net.loss(X) gives; row ${
             wrong[0]
           }: you predict ${mine[wrong[0]]}, its highest score is class ${
             correct[wrong[0]]
           } (your first predictions ${
             JSON.stringify(mine.slice(0, 8))
-          }, correct ${JSON.stringify(correct.slice(0, 8))})`,
+          }, the highest-scoring classes ${
+            JSON.stringify(correct.slice(0, 8))
+          })`,
         );
       }
-      console.log(`predict: all 50 rows right`);
+      const scores = scoresProblem(net, X);
+      console.log(
+        `predict: all 50 rows are their highest-scoring class${
+          scores ? ` (but ${scores})` : ""
+        }`,
+      );
     },
   ),
 );
@@ -398,7 +466,8 @@ Deno.test(
     () => {
       const net = initToyModel();
       net.dataLoss = softmaxLoss;
-      const { loss } = lossOf(net, initToyData(), TOY_Y, 0.05);
+      const X = initToyData();
+      const { loss } = lossOf(net, X, TOY_Y, 0.05);
       const difference = Math.abs(loss - WORKBOOK.softmaxToyLoss);
       if (!(difference < 1e-12)) {
         throw new CheckFailed(
@@ -409,7 +478,12 @@ Deno.test(
               ? ` (the workbook printed ${
                 num(WORKBOOK.workbookSoftmaxToyLoss)
               }, from a formula without the minus sign and a mistake in its cell: the loss is -1/N Σ log p[i, y_i])`
-              : ""
+              : `: ${
+                lossProblem(net, X, {
+                  name: "softmaxLoss",
+                  reference: referenceSoftmax,
+                })
+              }`
           }`,
         );
       }
@@ -426,9 +500,11 @@ Deno.test(
     () => {
       const net = initToyModel();
       net.dataLoss = softmaxLoss;
+      const X = initToyData();
       checkGradients(
-        gradientErrors(net, initToyData()),
+        gradientErrors(net, X),
         "softmax loss, reg 0.05",
+        () => scoresProblem(net, X),
       );
     },
   ),
