@@ -111,6 +111,29 @@ Deno.test("a marker error stops the generator before anything is written", async
   assert.deepEqual(await entries(parent), []);
 });
 
+Deno.test("a deno.json template that is not a JSON object is an error, before anything is written", async () => {
+  const parent = await Deno.makeTempDir({ dir: TEMP });
+  for (
+    const [text, message] of [
+      ["{ tasks: 1 }", /deno_template\.json is not JSON: /],
+      [
+        "[1]",
+        /deno_template\.json: expected a JSON object \(a deno\.json\), found \[1\]/,
+      ],
+    ] as const
+  ) {
+    const src = await source({
+      "neural_net.ts": TINY,
+      "deno_template.json": text,
+    });
+    await assert.rejects(
+      () => writeAssignment({ source: src, dir: join(parent, "a") }),
+      message,
+    );
+    assert.deepEqual(await entries(parent), []);
+  }
+});
+
 Deno.test("an edition that does not type-check is an error; the earlier edition stays whole", async () => {
   const parent = await Deno.makeTempDir({ dir: TEMP });
   const dir = join(parent, "hw");

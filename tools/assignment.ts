@@ -50,6 +50,11 @@ export const MANIFEST = ".twolayer-assignment.json";
 /** Largest source file read. */
 const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 
+/** What the instructor's edition's README says first. */
+const INSTRUCTOR_NOTE =
+  "> The instructor's edition: every part is filled in. Hand out the student " +
+  "edition (`deno task assignment`), not this one.";
+
 /** Files that running an edition creates, and that may be replaced. */
 const RUN_FILES = new Set(["deno.lock", "node_modules", ".ipynb_checkpoints"]);
 
@@ -108,6 +113,8 @@ export async function writeAssignment(
   const config = JSON.parse(await readText(join(ROOT, "deno.json")));
   const version: string = config.version;
   const files = await editionFiles(source, edition, version);
+  const template = parseTemplate(files.get(TEMPLATE)!, source);
+  files.delete(TEMPLATE);
   await checkTarget(dir, force);
 
   const parent = dirname(dir);
@@ -132,8 +139,6 @@ export async function writeAssignment(
   };
   Deno.addSignalListener("SIGINT", onSignal);
   try {
-    const template = JSON.parse(files.get(TEMPLATE)!);
-    files.delete(TEMPLATE);
     for (const [name, text] of files) {
       await Deno.writeTextFile(join(staging, name), text);
     }
@@ -213,7 +218,10 @@ async function editionFiles(
       files.set(name, notebookEdition(text, edition, where));
     } else if (name.endsWith(".md")) {
       const filled = fillPlaceholders(text, version, where);
-      files.set(name, markdownEdition(filled, edition, where));
+      const note = edition === "solution" && name === "README.md"
+        ? `${INSTRUCTOR_NOTE}\n\n`
+        : "";
+      files.set(name, note + markdownEdition(filled, edition, where));
     } else if (name === TEMPLATE) {
       files.set(name, text);
     } else {
@@ -257,6 +265,28 @@ export function fillPlaceholders(
     }
     return values[key];
   });
+}
+
+/** The deno.json template as an object, or an error naming it. */
+function parseTemplate(text: string, source: string): Record<string, unknown> {
+  let template: unknown;
+  try {
+    template = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `${join(source, TEMPLATE)} is not JSON: ${(error as Error).message}`,
+    );
+  }
+  if (
+    template === null || typeof template !== "object" || Array.isArray(template)
+  ) {
+    throw new Error(
+      `${join(source, TEMPLATE)}: expected a JSON object (a deno.json), found ${
+        JSON.stringify(template)
+      }`,
+    );
+  }
+  return template as Record<string, unknown>;
 }
 
 /** The edition's deno.json: the template with `imports` set. */
