@@ -144,7 +144,10 @@ export async function writeAssignment(
     }
     // Paths in the import map are relative to the final folder, a sibling
     // of the staging folder, so they hold for both.
-    const local = denoJson(template, localImports(config, dir));
+    const local = denoJson(
+      template,
+      localImports(config, dir, await packageSources()),
+    );
     await Deno.writeTextFile(join(staging, "deno.json"), local);
     await deno(["fmt", "--config", join(staging, "deno.json"), staging]);
     await typeCheck(staging, edition);
@@ -308,8 +311,25 @@ function entries(config: { name: string; exports: Record<string, string> }) {
 
 /**
  * The import map of a folder at `dir` that uses this checkout: each entry
- * of the package as a path relative to `dir`, and this checkout's own
- * imports (its npm packages), which its files need.
+ * of the package as a path relative to `dir`, and those of this checkout's
+ * own imports (its npm packages) that the package's modules, whose texts
+ * are `sources`, import (not its build tools').
+ *
+ * @example
+ * ```ts
+ * import { localImports } from "./assignment.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const config = {
+ *   name: "@twolayer/net",
+ *   exports: { ".": "./mod.ts" },
+ *   imports: { "fast-png": "npm:fast-png@8.0.0", "assemblyscript/asc": "npm:assemblyscript@0.28.20/asc" },
+ * };
+ * const imports = localImports(config, "/elsewhere", ['import { decode } from "fast-png";']);
+ * assert.equal(imports["fast-png"], "npm:fast-png@8.0.0");
+ * assert.equal(imports["assemblyscript/asc"], undefined);
+ * assert.match(imports["@twolayer/net"], /\/mod\.ts$/);
+ * ```
  */
 export function localImports(
   config: {
@@ -318,6 +338,7 @@ export function localImports(
     imports: Record<string, string>;
   },
   dir: string,
+  sources: readonly string[],
 ): Record<string, string> {
   const imports: Record<string, string> = {};
   for (const { specifier, path } of entries(config)) {
@@ -325,7 +346,27 @@ export function localImports(
     if (!to.startsWith(".")) to = `./${to}`;
     imports[specifier] = to;
   }
-  return { ...imports, ...config.imports };
+  for (const [key, target] of Object.entries(config.imports)) {
+    const used = sources.some((text) =>
+      text.includes(`"${key}"`) || text.includes(`"${key}/`)
+    );
+    if (used) imports[key] = target;
+  }
+  return imports;
+}
+
+/** The texts of the package's modules: `mod.ts` and every `.ts` in `src/`. */
+async function packageSources(): Promise<string[]> {
+  const texts = [await readText(join(ROOT, "mod.ts"))];
+  const walk = async (dir: string): Promise<void> => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (entry.name.endsWith(".ts")) texts.push(await readText(path));
+    }
+  };
+  await walk(join(ROOT, "src"));
+  return texts;
 }
 
 /** The import map of a folder that uses the published package. */
