@@ -12,6 +12,7 @@ import {
   classCountsChart,
   confusionMatrixChart,
   type Figure,
+  linesChart,
   lossChart,
   pictureGallery,
   plotFigure,
@@ -393,6 +394,28 @@ Deno.test({
         ],
       }),
     );
+    // Long series names in the legend: inside the box, none on another.
+    const lines = linesChart(
+      {
+        "no augmentation": LOSSES["near 30,000"],
+        "flips and shifts of 3 pixels": LOSSES["0 to 30,000"],
+        "momentum": LOSSES["softmax, narrow"],
+      },
+      { y: "Loss", smooth: 25 },
+    );
+    const placed = assertTextInside("linesChart", lines);
+    const names = placed.filter((t) =>
+      ["no augmentation", "flips and shifts of 3 pixels", "momentum"].includes(
+        t.text,
+      )
+    ).sort((a, b) => a.left - b.left);
+    assert.equal(names.length, 3);
+    for (let i = 1; i < names.length; i++) {
+      assert.ok(
+        names[i - 1].right < names[i].left,
+        `${names[i - 1].text} runs into ${names[i].text}`,
+      );
+    }
     const image = {
       width: 32,
       height: 32,

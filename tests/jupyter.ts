@@ -74,8 +74,8 @@ export const join = (text: string | string[] | undefined): string =>
   Array.isArray(text) ? text.join("") : text ?? "";
 
 /** Text without terminal colour codes. */
-// deno-lint-ignore no-control-regex
 export const stripAnsi = (text: string): string =>
+  // deno-lint-ignore no-control-regex
   text.replace(/\x1b\[[0-9;]*m/g, "");
 
 /** Asserts that base64 text holds a PNG. */

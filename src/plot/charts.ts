@@ -10,7 +10,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import { Figure } from "./display.ts";
-import { textBounds } from "./_text_fit.ts";
+import { textBounds, textWidth } from "./_text_fit.ts";
 import { checkOptionNames } from "../core/options.ts";
 import type { SearchRow } from "../search/setting.ts";
 
@@ -229,6 +229,83 @@ export function trainingChart(
     lossChart(stats, { width: lossWidth, height }),
     accuracyChart(accuracies, { width: width - lossWidth, height }),
   ]);
+}
+
+/** Options of {@linkcode linesChart}. */
+export interface LinesChartOptions extends ChartSizeOptions {
+  /** The x axis's label (default `"Iteration"`). */
+  x?: string;
+  /** The y axis's label (default `"Value"`). */
+  y?: string;
+  /**
+   * Draw the mean of the last `smooth` values at each point, not the
+   * values themselves (default 1: as they are); the axis says so.
+   */
+  smooth?: number;
+}
+
+/**
+ * Several series of values against their index (losses of several runs,
+ * say), one coloured line each, named in a legend above the chart.
+ *
+ * @throws {RangeError} when there is no series, a series is empty, or
+ *   `smooth` is not a positive integer.
+ *
+ * @example Two runs' losses, each the mean of the last 2
+ * ```ts
+ * import { linesChart } from "@twolayer/net/plot";
+ * import assert from "node:assert/strict";
+ *
+ * const figure = linesChart(
+ *   { sgd: [2.3, 2.0, 1.8, 1.7], adam: [2.3, 1.7, 1.5, 1.4] },
+ *   { y: "Loss", smooth: 2 },
+ * );
+ * assert.equal(figure.svg.match(/aria-label="line"/g)?.length, 2);
+ * assert.ok(figure.svg.includes("Loss (mean of the last 2)</text>"));
+ * assert.ok(figure.svg.includes(">adam<"));
+ * ```
+ */
+export function linesChart(
+  series: Readonly<Record<string, readonly number[]>>,
+  options: LinesChartOptions = {},
+): Figure {
+  checkOptionNames("linesChart", options, [
+    "width",
+    "height",
+    "x",
+    "y",
+    "smooth",
+  ]);
+  const { x = "Iteration", y = "Value", smooth = 1, ...size } = options;
+  const names = Object.keys(series);
+  if (names.length === 0) {
+    throw new RangeError("linesChart needs at least 1 series, got 0");
+  }
+  if (!Number.isInteger(smooth) || smooth < 1) {
+    throw new RangeError(
+      `linesChart smooth must be a positive integer, got ${smooth}`,
+    );
+  }
+  const marks = names.map((name, i) => {
+    if (series[name].length === 0) {
+      throw new RangeError(`linesChart series "${name}" is empty`);
+    }
+    return Plot.lineY(trailingMeans(series[name], smooth), {
+      x: "x",
+      y: "y",
+      stroke: PALETTE[i % PALETTE.length],
+    });
+  });
+  return plotFigure({
+    ...size,
+    marginTop: 30,
+    x: { label: x },
+    y: {
+      label: smooth > 1 ? `${y} (mean of the last ${smooth})` : y,
+      grid: true,
+    },
+    marks: [...marks, ...legend(names)],
+  });
 }
 
 /** Figures in a row, top-aligned, as one SVG. */
@@ -629,12 +706,16 @@ function fitText(svg: ReturnType<typeof Plot.plot>): void {
 
 /** A swatch and name per series, in a row in the top margin. */
 function legend(names: readonly string[]): Plot.Markish[] {
+  // Entries laid out from the right, each as wide as its name needs.
+  let right = -10;
+  const offsets = names.map((name) => textWidth(name, 10) + 22).reverse()
+    .map((width) => (right -= width) + 8).reverse();
   return names.flatMap((name, i) => {
     const position = {
       frameAnchor: "top-right",
       facet: "super",
       dy: -18,
-      dx: -70 * (names.length - 1 - i) - 50,
+      dx: offsets[i],
     } as const;
     return [
       Plot.dot([name], { ...position, fill: PALETTE[i % PALETTE.length] }),
