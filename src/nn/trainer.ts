@@ -244,7 +244,7 @@ export interface CheckedTrainOptions {
  *
  * @example
  * ```ts
- * import { checkTrainOptions } from "@twolayer/net";
+ * import { checkTrainOptions } from "./trainer.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(checkTrainOptions({ momentum: 0.9 }).optimizer.optimizer, "momentum");
@@ -360,7 +360,7 @@ export function checkTrainOptions(
  *
  * @example
  * ```ts
- * import { endsEpoch } from "@twolayer/net";
+ * import { endsEpoch } from "./trainer.ts";
  * import assert from "node:assert/strict";
  *
  * const ends = (n: number, b: number) =>
