@@ -33,6 +33,7 @@
 
 export * from "./src/core/mod.ts";
 export * from "./src/nn/mod.ts";
+export { chooseBackend } from "./src/kernels/webgpu.ts";
 export {
   availableBackends,
   type BackendChoice,

@@ -10,6 +10,13 @@
  * both sides draw them from numpy's stream with the same seed, so they are
  * identical without a 1.2 GB transfer.
  *
+ * `--backends webgpu` (alone or with others) trains W on the GPU in
+ * float32 with `trainAsync`, then times the workbook's default search
+ * (the notebook's two settings of 12,000 iterations, or `--search-iters`)
+ * on the GPU and on the CPU's best backend in float32, two at a time, and
+ * names the adapter. On a software adapter (Mesa's llvmpipe) expect about
+ * 50 times the CPU's time: pass `--search-iters 100` there.
+ *
  * With `--live`, each run also trains with the live view of
  * `trainingProgress` as Deno's Jupyter kernel shows it (the charts drawn
  * and their display messages built, then dropped), side by side with the
@@ -17,7 +24,8 @@
  * spent inside the progress callback.
  *
  * Usage: deno task bench [--reps 3] [--iters 1000] [--threads N]
- *   [--backends blas,wasm] [--dtypes float64,float32] [--live]
+ *   [--backends blas,wasm,webgpu] [--dtypes float64,float32] [--live]
+ *   [--search-iters 12000]
  *
  * @module
  */
@@ -27,14 +35,17 @@ import { trainingProgress } from "../src/plot/mod.ts";
 import {
   availableBackends,
   type BackendName,
+  chooseBackend,
   describeBackend,
   type DType,
   Matrix,
   RandomState,
-  setBackend,
+  searchHyperparameters,
+  type SearchSetting,
   setThreads,
   TwoLayerNet,
 } from "../mod.ts";
+import { gpu } from "../src/kernels/_webgpu_device.ts";
 
 const N = 49000, NVAL = 1000, D = 3072, H = 50, C = 10, SEED = 0;
 const SCALE = 60;
@@ -48,6 +59,7 @@ const { values } = parseArgs({
     backends: { type: "string" },
     dtypes: { type: "string" },
     live: { type: "boolean", default: false },
+    "search-iters": { type: "string", default: "12000" },
   },
 });
 const reps = Number(values.reps), iters = Number(values.iters);
@@ -157,9 +169,13 @@ const data = {
 let peakRss = 0;
 /** Milliseconds spent in the live view's callback during the last run. */
 let viewMs = 0;
-function train(dtype: DType, live = false): { seconds: number; loss: number } {
+async function train(
+  backend: BackendName,
+  dtype: DType,
+  live = false,
+): Promise<{ seconds: number; loss: number }> {
   const r = new RandomState(SEED);
-  const net = new TwoLayerNet(D, H, C, { std: 1e-4, rng: r, dtype });
+  const net = new TwoLayerNet(D, H, C, { std: 1e-4, rng: r, dtype, backend });
   const [X, Xv] = data[dtype];
   // The live view as in Jupyter: charts drawn, messages built, not sent.
   const view = trainingProgress({
@@ -168,7 +184,7 @@ function train(dtype: DType, live = false): { seconds: number; loss: number } {
   });
   viewMs = 0;
   const t = performance.now();
-  const stats = net.train(X, y, Xv, yv, {
+  const options = {
     learningRate: 1e-5,
     learningRateDecay: 0.95,
     reg: 0.1,
@@ -182,7 +198,11 @@ function train(dtype: DType, live = false): { seconds: number; loss: number } {
         viewMs += performance.now() - start;
       },
     }),
-  });
+  };
+  // The GPU trains only asynchronously; the CPU as the workbook calls it.
+  const stats = backend === "webgpu"
+    ? await net.trainAsync(X, y, Xv, yv, options)
+    : net.train(X, y, Xv, yv, options);
   const seconds = (performance.now() - t) / 1000;
   peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
   return { seconds, loss: stats.lossHistory.at(-1)! };
@@ -210,7 +230,7 @@ for (let rep = 0; rep < reps; rep++) {
       r.rss = got.rss;
     }
     for (const b of backends) {
-      setBackend(b);
+      if (b === "webgpu" && dtype !== "float32") continue;
       // With --live, the plain run and the live one alternate, in turns.
       const order = !values.live
         ? [false]
@@ -219,7 +239,7 @@ for (let rep = 0; rep < reps; rep++) {
         : [false, true];
       for (const live of order) {
         const r = row(`${b} ${dtype}${live ? " live view" : ""}`);
-        const got = train(dtype, live);
+        const got = await train(b, dtype, live);
         r.times.push(got.seconds);
         r.loss = got.loss;
         if (live) (r.viewMs ??= []).push(viewMs);
@@ -239,6 +259,7 @@ console.log(
   `\nW: ${iters} iterations, batch 200, ${N} x ${D}, H ${H}, C ${C}, MSE; ` +
     `${reps} repetitions; ${navigator.hardwareConcurrency} cores`,
 );
+if (backends.includes("webgpu")) await chooseBackend();
 for (const b of backends) console.log(`  ${describeBackend(b)}`);
 console.log("\n| run | median s | x numpy f64 | final loss | runs (s) |");
 console.log("| --- | ---: | ---: | ---: | --- |");
@@ -277,3 +298,49 @@ console.log(
     base?.rss ? `, python ${(base.rss / 2 ** 30).toFixed(2)} GiB` : ""
   ),
 );
+
+if (backends.includes("webgpu")) await timeSearch();
+
+/**
+ * The notebook's full search (two_layer_net.ipynb, "Optimize the neural
+ * network"), with its settings copied here, on the GPU and on the CPU's
+ * best backend, float32, two settings at a time.
+ */
+async function timeSearch(): Promise<void> {
+  const numIters = Number(values["search-iters"]);
+  const shared: SearchSetting = {
+    hiddenSize: 50,
+    loss: "softmax",
+    batchSize: 200,
+    optimizer: "momentum",
+    momentum: 0.9,
+    augment: { flipHorizontal: true },
+    learningRate: 1e-3,
+    learningRateDecay: 0.92,
+    numIters,
+  };
+  const settings = [{ ...shared, reg: 0.75 }, { ...shared, reg: 0.5 }];
+  const cpu = availableBackends()[0];
+  const { adapter } = await gpu();
+  console.log(
+    `\nThe workbook's search: 2 settings of ${numIters} iterations (softmax, momentum 0.9, flips), float32, 2 at a time; adapter ${adapter.description} (${adapter.vendor})`,
+  );
+  console.log("\n| backend | seconds | best val | x CPU |");
+  console.log("| --- | ---: | ---: | ---: |");
+  let cpuSeconds = NaN;
+  for (const backend of [cpu, "webgpu"] as const) {
+    const t = performance.now();
+    const { best } = await searchHyperparameters(
+      { XTrain: data.float32[0], yTrain: y, XVal: data.float32[1], yVal: yv },
+      settings,
+      { backend, dtype: "float32", workers: 2 },
+    );
+    const seconds = (performance.now() - t) / 1000;
+    if (backend === cpu) cpuSeconds = seconds;
+    console.log(
+      `| ${backend} | ${seconds.toFixed(2)} | ${best.valAcc.toFixed(3)} | ${
+        (seconds / cpuSeconds).toFixed(2)
+      } |`,
+    );
+  }
+}

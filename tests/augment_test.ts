@@ -13,7 +13,7 @@ Deno.test("flips then shifts match numpy's draws and padding", () => {
     40,
   )!;
   const images = batch();
-  augment(images, new RandomState(5));
+  augment.augment(images, new RandomState(5));
   // numpy: r = RandomState(5); flips = r.rand(3) < 0.5 (yes, no, yes);
   // dx = r.randint(-2, 3, 3) = [-2 -1 -2]; dy = r.randint(-2, 3, 3) =
   // [2 1 -2]; image i, zero-padded by 2, cropped at (2 - dy, 2 - dx).
@@ -44,7 +44,7 @@ Deno.test("flips then shifts match numpy's draws and padding", () => {
 Deno.test("shifts alone draw two offsets per row and nothing else", () => {
   const augment = augmenter({ shift: 1, imageShape: [4, 5, 2] }, 40)!;
   const rng = new RandomState(3);
-  augment(batch(), rng);
+  augment.augment(batch(), rng);
   const reference = new RandomState(3);
   reference.randint(-1, 2, 3);
   reference.randint(-1, 2, 3);
@@ -56,8 +56,8 @@ Deno.test("float32 batches shift like float64 ones", () => {
   const a = Matrix.zeros(2, 3072, "float64");
   a.data.forEach((_, i) => (a.data[i] = i % 251));
   const b = a.astype("float32");
-  augmenter(options, 3072)!(a, new RandomState(7));
-  augmenter(options, 3072)!(b, new RandomState(7));
+  augmenter(options, 3072)!.augment(a, new RandomState(7));
+  augmenter(options, 3072)!.augment(b, new RandomState(7));
   assert.deepEqual([...b.data], [...a.data]);
   assert.notDeepEqual(
     [...a.data.subarray(0, 3072)],

@@ -202,7 +202,7 @@ Deno.test("bad safetensors files get errors naming the file and the problem", as
     [
       "metadata",
       withHeader({ __metadata__: { loss: 3 } }),
-      /__metadata__ must map names to strings/,
+      /__metadata__ must be an object mapping names to strings, got a value that is not a string/,
     ],
     [
       "loss",

@@ -38,7 +38,7 @@ Deno.test("each setting trains a fresh net from seed + index", async () => {
   assert.deepEqual(rows.map((r) => r.seed), [5, 6, 7, 8]);
   assert.deepEqual(rows.map((r) => r.index), [0, 1, 2, 3]);
   // Row 2 re-run alone from its recorded seed gives the same numbers.
-  const again = trainSetting(data, settings[2], 7);
+  const again = await trainSetting(data, settings[2], 7);
   assert.equal(again.row.valAcc, rows[2].valAcc);
   assert.deepEqual(again.row.stats, rows[2].stats);
   assert.equal(rows[2].setting.learningRate, 5e-2);

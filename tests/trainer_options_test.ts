@@ -89,7 +89,7 @@ Deno.test("flips mirror pixel-major 32 x 32 x 3 rows by default", () => {
   batch.data.set(row, 0);
   batch.data.set(row, 3072);
   // numpy's RandomState(1).rand(2) is [0.417, 0.720]: the first only.
-  flip(batch, new RandomState(1));
+  flip.augment(batch, new RandomState(1));
   const at = (n: number, r: number, c: number, k: number) =>
     batch.data[n * 3072 + (r * 32 + c) * 3 + k];
   assert.equal(at(0, 5, 0, 2), (5 * 32 + 31) * 3 + 2);

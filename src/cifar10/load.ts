@@ -23,6 +23,7 @@ import {
   SOURCE_OPTION_NAMES,
 } from "./source.ts";
 import { Matrix } from "../core/matrix.ts";
+import { removeOnInterrupt } from "../core/interrupt.ts";
 import { pathKind } from "./_path_kind.ts";
 
 const PIXELS = IMAGE_BYTES / 3;
@@ -280,16 +281,7 @@ export async function exportCifar10Binary(
   const source = await openCifar10Source(options);
   // Inside dir so that the final rename stays on one file system.
   const temp = await Deno.makeTempDir({ dir, prefix: EXPORT_TEMP_PREFIX });
-  const interrupted = (code: number) => () => {
-    Deno.removeSync(temp, { recursive: true });
-    Deno.exit(code);
-  };
-  const signals = ([["SIGINT", 130], ["SIGTERM", 143]] as const)
-    .filter(([signal]) => Deno.build.os !== "windows" || signal === "SIGINT")
-    .map(([signal, code]) => [signal, interrupted(code)] as const);
-  for (const [signal, handler] of signals) {
-    Deno.addSignalListener(signal, handler);
-  }
+  using _cleanup = removeOnInterrupt(temp);
   const staged = join(temp, BATCH_FOLDER_NAMES.binary);
   try {
     await Deno.mkdir(staged);
@@ -303,9 +295,6 @@ export async function exportCifar10Binary(
     );
     await Deno.rename(staged, target);
   } finally {
-    for (const [signal, handler] of signals) {
-      Deno.removeSignalListener(signal, handler);
-    }
     await Deno.remove(temp, { recursive: true });
   }
   return target;

@@ -14,11 +14,69 @@ export type AnyMatrix = Matrix<FloatArray>;
 /** Name of a floating-point element type, as numpy spells it. */
 export type DType = "float64" | "float32";
 
-/** Allocates a zeroed typed array of `length` elements of `dtype`. */
+/**
+ * Largest array the library allocates, in bytes (4 GiB, over three times
+ * CIFAR-10's training set in float64): a larger size is almost always a
+ * mistake (a sample count passed as a size, a batch of 1e9 rows), and is
+ * refused with a clear error before allocating, instead of an allocation
+ * failure or the system killing the process once the pages are touched.
+ */
+export const MAX_ARRAY_BYTES = 2 ** 32;
+
+/**
+ * Throws a `RangeError` naming `what` unless `elements` is a non-negative
+ * integer and `elements * bytesPerElement` is at most
+ * {@linkcode MAX_ARRAY_BYTES}: the check before every allocation whose
+ * size comes from a caller.
+ *
+ * @example
+ * ```ts
+ * import { checkArraySize } from "./matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkArraySize("W1", 3072 * 50, 8);
+ * assert.throws(
+ *   () => checkArraySize("a batch of 1e9 rows", 1e9 * 3072, 8),
+ *   /a batch of 1e9 rows needs 3072000000000 values \(22888\.2 GiB\), over the limit of 4 GiB for one array/,
+ * );
+ * ```
+ */
+export function checkArraySize(
+  what: string,
+  elements: number,
+  bytesPerElement: number,
+): void {
+  if (!Number.isSafeInteger(elements) || elements < 0) {
+    throw new RangeError(
+      `${what} needs ${elements} values; expected a non-negative integer count`,
+    );
+  }
+  const bytes = elements * bytesPerElement;
+  if (bytes > MAX_ARRAY_BYTES) {
+    throw new RangeError(
+      `${what} needs ${elements} values (${
+        (bytes / 2 ** 30).toFixed(1)
+      } GiB), over the limit of ${MAX_ARRAY_BYTES / 2 ** 30} GiB for one array`,
+    );
+  }
+}
+
+/**
+ * Allocates a zeroed typed array of `length` elements of `dtype`.
+ *
+ * @throws {RangeError} when `length` is not a count or passes
+ *   {@linkcode MAX_ARRAY_BYTES}.
+ */
 export function allocate(dtype: DType, length: number): FloatArray {
+  checkArraySize(`an array of ${dtype}`, length, bytesOf(dtype));
   return dtype === "float32"
     ? new Float32Array(length)
     : new Float64Array(length);
+}
+
+/** Bytes per element of `dtype`. */
+function bytesOf(dtype: DType): number {
+  return dtype === "float32" ? 4 : 8;
 }
 
 /**
@@ -112,23 +170,15 @@ export class Matrix<A extends FloatArray = Float64Array> {
   /**
    * Wraps `data` (not copied) or allocates a zeroed float64 matrix.
    *
-   * @throws {RangeError} when the sizes are not non-negative integers or
-   *   `data` does not hold exactly `rows * cols` elements.
+   * @throws {RangeError} when the sizes are not non-negative integers,
+   *   `data` does not hold exactly `rows * cols` elements, or a matrix to
+   *   allocate would pass {@linkcode MAX_ARRAY_BYTES}.
    * @throws {TypeError} when `data` is not a `Float64Array` or
    *   `Float32Array` (integer arrays and plain arrays are converted by the
    *   caller: `Float64Array.from(data)`).
    */
   constructor(rows: number, cols: number, data?: A) {
-    if (!Number.isInteger(rows) || rows < 0) {
-      throw new RangeError(
-        `Matrix rows must be a non-negative integer, got ${rows}`,
-      );
-    }
-    if (!Number.isInteger(cols) || cols < 0) {
-      throw new RangeError(
-        `Matrix cols must be a non-negative integer, got ${cols}`,
-      );
-    }
+    checkSizes("Matrix", rows, cols, data === undefined ? "float64" : null);
     if (data !== undefined) assertFloatArray("Matrix data", data);
     if (data !== undefined && data.length !== rows * cols) {
       throw new RangeError(
@@ -154,7 +204,12 @@ export class Matrix<A extends FloatArray = Float64Array> {
     cols: number,
     dtype?: "float64",
   ): Matrix<Float64Array>;
-  /** A zeroed matrix of the given element type. */
+  /**
+   * A zeroed matrix of the given element type.
+   *
+   * @throws {RangeError} when a size is not a non-negative integer or the
+   *   matrix would pass {@linkcode MAX_ARRAY_BYTES}.
+   */
   static zeros(rows: number, cols: number, dtype?: DType): Matrix<FloatArray>;
   static zeros(
     rows: number,
@@ -162,6 +217,7 @@ export class Matrix<A extends FloatArray = Float64Array> {
     dtype: DType = "float64",
   ): Matrix<FloatArray> {
     checkDType("Matrix.zeros dtype", dtype);
+    checkSizes("Matrix.zeros", rows, cols, dtype);
     return new Matrix(rows, cols, allocate(dtype, rows * cols));
   }
 
@@ -227,6 +283,33 @@ export class Matrix<A extends FloatArray = Float64Array> {
     return Array.from(
       { length: this.rows },
       (_, i) => Array.from(this.row(i)),
+    );
+  }
+}
+
+/**
+ * Throws a `RangeError` unless `rows` and `cols` are non-negative
+ * integers and, when `dtype` is given, a matrix of them fits
+ * {@linkcode MAX_ARRAY_BYTES}.
+ */
+function checkSizes(
+  what: string,
+  rows: number,
+  cols: number,
+  dtype: DType | null,
+): void {
+  for (const [name, value] of [["rows", rows], ["cols", cols]] as const) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(
+        `${what} ${name} must be a non-negative integer, got ${value}`,
+      );
+    }
+  }
+  if (dtype !== null) {
+    checkArraySize(
+      `${what} ${rows} x ${cols} (${dtype})`,
+      rows * cols,
+      bytesOf(dtype),
     );
   }
 }

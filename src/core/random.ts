@@ -6,6 +6,8 @@
  * @module
  */
 
+import { checkArraySize } from "./matrix.ts";
+
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
@@ -233,6 +235,7 @@ function checkCount(what: string, n: number): void {
       `${what} needs a non-negative integer count, got ${n}`,
     );
   }
+  checkArraySize(`${what}(${n})`, n, 8);
 }
 
 /**

@@ -14,6 +14,7 @@
  * @throws {Error} starting with `path`: no such file, not a regular file
  *   (a folder, a FIFO, a device such as a link to `/dev/zero`), over the
  *   limit, or changed while being read.
+ * @throws {RangeError} when `maxBytes` is not a non-negative integer.
  *
  * @example
  * ```ts
@@ -36,6 +37,12 @@ export async function readBounded(
   maxBytes: number,
   expected = `at most ${maxBytes} bytes`,
 ): Promise<Uint8Array> {
+  // NaN would compare false with every size and turn the limit off.
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
+    throw new RangeError(
+      `readBounded maxBytes must be a non-negative integer, got ${maxBytes}`,
+    );
+  }
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);

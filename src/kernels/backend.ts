@@ -8,8 +8,10 @@
 import type { FloatArray, Matrix } from "../core/matrix.ts";
 
 /**
- * Name of an implementation of the matrix products: plain TypeScript loops
- * (the reference), WebAssembly SIMD, or native BLAS through Deno FFI.
+ * Name of an implementation of the network's arithmetic: plain TypeScript
+ * loops (the reference), WebAssembly SIMD or native BLAS through Deno FFI
+ * on the CPU, or WGSL shaders on a GPU through WebGPU (whole training
+ * steps, asynchronous: `net.trainAsync`).
  *
  * @example
  * ```ts
@@ -18,7 +20,7 @@ import type { FloatArray, Matrix } from "../core/matrix.ts";
  * const name: BackendName = "wasm";
  * ```
  */
-export type BackendName = "typescript" | "wasm" | "blas";
+export type BackendName = "typescript" | "wasm" | "blas" | "webgpu";
 
 /**
  * One implementation of the products. The public kernels check shapes,

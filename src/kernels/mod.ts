@@ -28,3 +28,4 @@ export * from "./backend.ts";
 export * from "./select.ts";
 export * from "./products.ts";
 export * from "./elementwise.ts";
+export { type BackendDecision, chooseBackend } from "./webgpu.ts";

@@ -119,6 +119,10 @@ let threads: number | undefined;
 function backendFor(choice: BackendChoice): Backend {
   let b: Backend | string;
   switch (choice) {
+    case "webgpu":
+      throw new Error(
+        'backend "webgpu" runs whole training steps on a GPU and has no synchronous kernels: give it to a network (new TwoLayerNet(D, H, C, { backend: "webgpu" })) and train with await net.trainAsync(...)',
+      );
     case "typescript":
       b = typescriptBackend;
       break;
@@ -140,7 +144,7 @@ function backendFor(choice: BackendChoice): Backend {
     }
     default:
       throw new RangeError(
-        `backend must be "auto", "blas", "wasm" or "typescript", got ${
+        `backend must be "auto", "blas", "wasm", "typescript" or "webgpu", got ${
           JSON.stringify(choice)
         }`,
       );
@@ -240,8 +244,20 @@ export function getBackend(): BackendName {
  * ```
  */
 export function describeBackend(choice?: BackendChoice): string {
+  if (choice === "webgpu") return `webgpu: ${webgpuNote}`;
   const b = backendFor(choice ?? getBackend());
   return `${b.name}: ${b.describe()}`;
+}
+
+let webgpuNote =
+  "not examined yet (chooseBackend() or a network's first WebGPU run examines it)";
+
+/**
+ * Records what is known of the WebGPU adapter, for
+ * {@linkcode describeBackend}; called by the WebGPU backend.
+ */
+export function noteWebgpu(note: string): void {
+  webgpuNote = note;
 }
 
 /**

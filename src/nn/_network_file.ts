@@ -8,11 +8,24 @@
  */
 
 import { readBounded } from "../core/read_bounded.ts";
+import { removeOnInterrupt } from "../core/interrupt.ts";
 import { basename, dirname, extname, join } from "node:path";
-import { type DType, dtypeOf, Matrix } from "../core/matrix.ts";
+import {
+  type DType,
+  dtypeOf,
+  type FloatArray,
+  Matrix,
+} from "../core/matrix.ts";
+import { firstNonFinite } from "../kernels/elementwise.ts";
 import type { LossName } from "./losses.ts";
 import type { Params } from "./params.ts";
-import { decodeNpy, encodeNpy, type NpyArray } from "./_npy.ts";
+import {
+  decodeNpy,
+  encodeNpy,
+  isNpyText,
+  type NpyArray,
+  readNpyHeader,
+} from "./_npy.ts";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -39,6 +52,19 @@ export const DEFAULT_MAX_NETWORK_BYTES = 512 * 1024 * 1024;
 /** Names of the optional arrays, as the numpy workbook would call them. */
 const MEAN_IMAGE = "mean_image";
 const LOSSES_KNOWN = ["mse", "softmax"];
+/** The text members of an `.npz`: read when they hold one string. */
+const TEXT_MEMBERS = ["loss", "training"];
+/** The only `.npz` members read; any other is skipped unread. */
+const NPZ_MEMBERS = new Set([
+  "W1",
+  "b1",
+  "W2",
+  "b2",
+  MEAN_IMAGE,
+  ...TEXT_MEMBERS,
+]);
+/** Longest file name (bytes) on Linux, macOS and Windows file systems. */
+const NAME_MAX = 255;
 
 /**
  * The safetensors bytes of a network: F64 or F32 tensors `W1`, `b1`, `W2`,
@@ -62,6 +88,7 @@ const LOSSES_KNOWN = ["mse", "softmax"];
  * ```
  */
 export function networkToSafetensors(contents: NetworkContents): Uint8Array {
+  checkSavable(contents);
   const { params, loss, meanImage, training } = contents;
   const tensors: Record<string, Tensor> = {
     W1: { shape: params.W1.shape, data: params.W1.data },
@@ -134,6 +161,7 @@ export function networkFromSafetensors(
  * ```
  */
 export function networkToNpz(contents: NetworkContents): Uint8Array {
+  checkSavable(contents);
   const { params, loss, meanImage, training } = contents;
   const arrays: [string, NpyArray][] = [
     ["W1", { shape: params.W1.shape, data: params.W1.data }],
@@ -154,11 +182,16 @@ export function networkToNpz(contents: NetworkContents): Uint8Array {
 /**
  * Reads a network from `.npz` bytes, ours or numpy's (`np.savez` or
  * `np.savez_compressed` of `W1`, `b1`, `W2`, `b2`, optionally
- * `mean_image`).
+ * `mean_image`, and `loss` and `training` as strings). Only those members
+ * are read: any other (arrays of any dtype, text files) is skipped without
+ * being inflated, and so is a `loss` or `training` that is not one string
+ * (a loss history, say).
  *
  * @param source names the file in error messages.
- * @throws {Error} naming `source` for a corrupt archive or array, a missing
- *   array, or a wrong shape or dtype.
+ * @param maxBytes largest total size of the members read, once inflated.
+ * @throws {Error} naming `source` for a corrupt archive or array, members
+ *   past `maxBytes`, a missing array, a wrong shape or dtype, or weights
+ *   that are not finite.
  *
  * @example
  * ```ts
@@ -172,17 +205,29 @@ export function networkToNpz(contents: NetworkContents): Uint8Array {
 export async function networkFromNpz(
   bytes: Uint8Array,
   source: string,
+  maxBytes: number = DEFAULT_MAX_NETWORK_BYTES,
 ): Promise<NetworkContents> {
-  const members = await readZip(bytes, source);
+  const arrayName = (file: string) =>
+    file.endsWith(".npy") ? file.slice(0, -4) : file;
+  const members = await readZip(bytes, source, {
+    wanted: (file) => NPZ_MEMBERS.has(arrayName(file)),
+    maxBytes,
+  });
   const tensors: Record<string, Tensor> = {};
   const dtypes: Record<string, string> = {};
   const strings: Record<string, string> = {};
   for (const [file, data] of members) {
-    const name = file.endsWith(".npy") ? file.slice(0, -4) : file;
-    const array = decodeNpy(data, `${source}: member ${file}`);
+    const name = arrayName(file);
+    const where = `${source}: member ${file}`;
+    if (TEXT_MEMBERS.includes(name)) {
+      if (isNpyText(readNpyHeader(data, where))) {
+        strings[name] = decodeNpy(data, where).data as string;
+      }
+      continue;
+    }
+    const array = decodeNpy(data, where);
     if (typeof array.data === "string") {
-      strings[name] = array.data;
-      dtypes[name] = "U";
+      dtypes[name] = readNpyHeader(data, where).descr;
     } else {
       tensors[name] = array as Tensor;
       dtypes[name] = array.data instanceof Float32Array ? "F32" : "F64";
@@ -199,9 +244,13 @@ export async function networkFromNpz(
 /**
  * Writes a network to `path`, in the format its extension names
  * (`.safetensors` or `.npz`), through a temporary file in the same folder
- * renamed into place: on failure no file is left behind.
+ * renamed into place: on failure, or an interrupt (SIGINT, SIGTERM, which
+ * then end the process), no file is left behind. A file saved over keeps
+ * its permissions.
  *
- * @throws {Error} for another extension, or when writing fails.
+ * @throws {Error} naming `path` for another extension, contents that would
+ *   not load back (weights that are not finite, a mean image that is not
+ *   D finite values in a `Float64Array`), or when writing fails.
  *
  * @example
  * ```ts
@@ -223,27 +272,63 @@ export async function writeNetworkFile(
   path: string,
   contents: NetworkContents,
 ): Promise<void> {
-  const bytes = encoderFor(path).encode(contents);
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${crypto.randomUUID()}.tmp`,
-  );
-  try {
-    await Deno.writeFile(temp, bytes, { createNew: true });
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
+  const fail = (error: unknown): never => {
     throw new Error(
       `${path}: could not save the network: ${(error as Error).message}`,
       { cause: error },
     );
+  };
+  const format = encoderFor(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = format.encode(contents);
+  } catch (error) {
+    return fail(error);
   }
+  // A file saved over keeps its permissions (where the system has them).
+  const mode = await Deno.stat(path).then(
+    (info) => info.isFile && info.mode !== null ? info.mode & 0o7777 : null,
+    () => null,
+  );
+  const temp = join(dirname(path), temporaryName(basename(path)));
+  using _cleanup = removeOnInterrupt(temp);
+  try {
+    await Deno.writeFile(temp, bytes, {
+      createNew: true,
+      ...(mode !== null && { mode }),
+    });
+    // The mode given at creation is masked by the umask; this one is not.
+    if (mode !== null) await Deno.chmod(temp, mode);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    fail(error);
+  }
+}
+
+/**
+ * `.name.<uuid>.tmp`, with `name` cut (at a character boundary) so the
+ * whole stays within {@linkcode NAME_MAX} bytes.
+ */
+function temporaryName(name: string): string {
+  const suffix = `.${crypto.randomUUID()}.tmp`;
+  const room = NAME_MAX - 1 - suffix.length;
+  const encoder = new TextEncoder();
+  let kept = "";
+  let length = 0;
+  for (const char of name) {
+    length += encoder.encode(char).length;
+    if (length > room) break;
+    kept += char;
+  }
+  return `.${kept}${suffix}`;
 }
 
 /**
  * Reads a network file written by {@linkcode writeNetworkFile}, Python's
  * safetensors or numpy, by its extension. The file must be a regular file
- * of at most `maxBytes` bytes.
+ * of at most `maxBytes` bytes, and the members an `.npz` inflates to are
+ * at most `maxBytes` bytes in all.
  *
  * @throws {Error} naming `path`: missing, not a regular file, too large,
  *   another extension, or any problem with its contents.
@@ -268,6 +353,7 @@ export async function readNetworkFile(
       `a network file of at most ${maxBytes} bytes`,
     ),
     path,
+    maxBytes,
   );
 }
 
@@ -345,6 +431,15 @@ function assemble(
   if (H === 0 || D === 0 || C === 0) {
     fail(source, `W1 [${W1.shape}] and W2 [${W2.shape}] must not be empty`);
   }
+  for (
+    const [name, tensor] of [["W1", W1], ["b1", b1], ["W2", W2], [
+      "b2",
+      b2,
+    ]] as const
+  ) {
+    const problem = nonFinite(name, tensor.data, tensor.shape[1] ?? 0);
+    if (problem) fail(source, `${problem}; a network's weights must be finite`);
+  }
   const contents: NetworkContents = {
     params: {
       W1: new Matrix(H, D, W1.data),
@@ -361,6 +456,8 @@ function assemble(
         `tensor ${MEAN_IMAGE} has shape [${mean.shape}]; expected [${D}], one value per input`,
       );
     }
+    const problem = nonFinite(MEAN_IMAGE, mean.data, 0);
+    if (problem) fail(source, `${problem}; a mean image must be finite`);
     contents.meanImage = Float64Array.from(mean.data);
   }
   return { contents, dtype };
@@ -401,6 +498,59 @@ function finish(
     contents.training = settings as TrainSettings;
   }
   return contents;
+}
+
+/**
+ * What is wrong with `data` if it holds a value that is not finite (at
+ * (row, column) of a matrix `cols` wide, or at an index when `cols` is 0),
+ * else `undefined`.
+ */
+function nonFinite(
+  name: string,
+  data: FloatArray,
+  cols: number,
+): string | undefined {
+  const at = firstNonFinite(data, 0, data.length);
+  if (at < 0) return undefined;
+  const where = cols > 0 ? `(${Math.floor(at / cols)}, ${at % cols})` : `${at}`;
+  return `${name} holds ${data[at]} at ${where}`;
+}
+
+/**
+ * Throws a `RangeError` unless `contents` would load back: finite
+ * parameters, and a mean image that is a `Float64Array` of D finite
+ * values.
+ */
+function checkSavable(contents: NetworkContents): void {
+  const { params, meanImage } = contents;
+  for (const name of ["W1", "b1", "W2", "b2"] as const) {
+    const p = params[name];
+    const data = "data" in p ? p.data : p;
+    const problem = nonFinite(name, data, "data" in p ? p.cols : 0);
+    if (problem) {
+      throw new RangeError(
+        `${problem}; only finite weights can be saved (did training diverge?)`,
+      );
+    }
+  }
+  if (meanImage === undefined) return;
+  const D = params.W1.cols;
+  if (!(meanImage instanceof Float64Array) || meanImage.length !== D) {
+    const value: unknown = meanImage;
+    const convert = "; convert it with Float64Array.from(meanImage)";
+    const found = value instanceof Float64Array
+      ? `${value.length} values`
+      : Array.isArray(value)
+      ? `an Array${convert}`
+      : ArrayBuffer.isView(value)
+      ? `a ${value.constructor.name}${convert}`
+      : String(value);
+    throw new RangeError(
+      `meanImage must be a Float64Array of ${D} values, one per input (D), got ${found}`,
+    );
+  }
+  const problem = nonFinite("meanImage", meanImage, 0);
+  if (problem) throw new RangeError(`${problem}; it must be finite`);
 }
 
 function fail(source: string, problem: string): never {

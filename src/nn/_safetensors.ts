@@ -184,9 +184,17 @@ export function decodeSafetensors(
   >;
   if (
     typeof metadata !== "object" || metadata === null ||
+    Array.isArray(metadata) ||
     Object.values(metadata).some((v) => typeof v !== "string")
   ) {
-    fail("__metadata__ must map names to strings");
+    const found = Array.isArray(metadata)
+      ? "an array"
+      : metadata === null || typeof metadata !== "object"
+      ? String(metadata)
+      : "a value that is not a string";
+    fail(
+      `__metadata__ must be an object mapping names to strings, got ${found}`,
+    );
   }
   const start = 8 + headerLength;
   const dataLength = bytes.length - start;

@@ -2,6 +2,7 @@
  * The small part of the zip format that `.npz` files use: members stored or
  * deflated, read through the central directory (with its zip64 fields, which
  * numpy's `np.savez` always writes), and written stored, as `np.savez` does.
+ * Only the members asked for are inflated, within a budget of bytes.
  *
  * @module
  */
@@ -18,30 +19,66 @@ const DEFLATED = 8;
 const MAX_END_SEARCH = 22 + 0xffff;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** Flag bit 11: the name is UTF-8; without it, zip names are CP437. */
+const UTF8_NAME = 0x800;
+/** Code page 437's characters for bytes 0x80 to 0xff (0x00 to 0x7f are ASCII). */
+const CP437_HIGH = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»" +
+  "░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀" +
+  "αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
+
+/** Options of {@linkcode readZip}. */
+export interface ReadZipOptions {
+  /**
+   * Which members to read, by name (default: all). The others are listed
+   * in the directory but neither inflated nor checked, whatever they hold.
+   */
+  wanted?: (name: string) => boolean;
+  /**
+   * Largest total size of the members read, once inflated (default
+   * 1 GiB). Each member's declared size is checked against what is left
+   * before it is inflated, and inflating stops at the declared size.
+   */
+  maxBytes?: number;
+}
 
 /**
- * The members of a zip archive, by name, in the order of its directory.
+ * The members of a zip archive that `options.wanted` selects, by name, in
+ * the order of its directory. Names are UTF-8 when the entry's flag says
+ * so and CP437 otherwise, as Python's `zipfile` (and so numpy) reads them.
+ * Stored members are views of `bytes`, not copies.
  *
  * @param source names the archive in error messages (e.g. its path).
- * @param maxMemberBytes largest size a compressed member may inflate to.
- * @throws {Error} naming `source` for a truncated or corrupt archive, an
- *   unsupported compression method, a CRC mismatch or duplicate names.
+ * @throws {Error} naming `source` for a truncated or corrupt archive (the
+ *   directory, names and extra fields of every entry are checked), and,
+ *   for the members read: an unsupported compression method, encryption,
+ *   a duplicate name, a CRC mismatch, or sizes past `options.maxBytes`.
  *
  * @example
  * ```ts
  * import { readZip, writeZip } from "./_zip.ts";
  * import assert from "node:assert/strict";
  *
- * const zip = writeZip([["a.txt", new TextEncoder().encode("hi")]]);
- * const members = await readZip(zip, "example.zip");
+ * const zip = writeZip([
+ *   ["a.txt", new TextEncoder().encode("hi")],
+ *   ["big.bin", new Uint8Array(1000)],
+ * ]);
+ * const members = await readZip(zip, "example.zip", {
+ *   wanted: (name) => name.endsWith(".txt"),
+ * });
+ * assert.deepEqual([...members.keys()], ["a.txt"]);
  * assert.equal(new TextDecoder().decode(members.get("a.txt")), "hi");
+ * await assert.rejects(
+ *   readZip(zip, "example.zip", { maxBytes: 100 }),
+ *   /example\.zip: not a valid zip archive: member big\.bin holds 1000 bytes, and with the 2 bytes read before it that passes the limit of 100 bytes/,
+ * );
  * ```
  */
 export async function readZip(
   bytes: Uint8Array,
   source: string,
-  maxMemberBytes = 1 << 30,
+  options: ReadZipOptions = {},
 ): Promise<Map<string, Uint8Array>> {
+  const { wanted = () => true, maxBytes = 1 << 30 } = options;
   const fail = (problem: string): never => {
     throw new Error(`${source}: not a valid zip archive: ${problem}`);
   };
@@ -86,6 +123,7 @@ export async function readZip(
   need(directoryAt, directorySize, "central directory");
 
   const members = new Map<string, Uint8Array>();
+  let read = 0;
   let at = directoryAt;
   for (let i = 0; i < count; i++) {
     need(at, 46, `directory entry ${i}`);
@@ -100,22 +138,66 @@ export async function readZip(
     const commentLength = u16(at + 32);
     let localAt = u32(at + 42);
     need(at + 46, nameLength + extraLength, `directory entry ${i}'s name`);
-    const name = utf8.decode(bytes.subarray(at + 46, at + 46 + nameLength));
-    // Zip64 sizes and offset follow in this order, each only when its
-    // 32-bit field is saturated.
-    for (
-      let e = at + 46 + nameLength;
-      e + 4 <= at + 46 + nameLength + extraLength;
-      e += 4 + u16(e + 2)
-    ) {
-      if (u16(e) !== ZIP64_EXTRA) continue;
-      let field = e + 4;
-      if (size === 0xffffffff) size = u64(field), field += 8;
-      if (packedSize === 0xffffffff) packedSize = u64(field), field += 8;
-      if (localAt === 0xffffffff) localAt = u64(field);
+    const nameBytes = bytes.subarray(at + 46, at + 46 + nameLength);
+    let name: string;
+    if (flags & UTF8_NAME) {
+      try {
+        name = utf8.decode(nameBytes);
+      } catch {
+        name = fail(
+          `the name of directory entry ${i} is not valid UTF-8, though its flags say it is`,
+        );
+      }
+    } else {
+      name = cp437(nameBytes);
     }
+    // Zip64 sizes and offset follow in this order, each only when its
+    // 32-bit field is saturated. Fields are checked as Python's zipfile
+    // does: one that runs past the extra area is corrupt; fewer than 4
+    // trailing bytes are padding.
+    const extraEnd = at + 46 + nameLength + extraLength;
+    for (let e = at + 46 + nameLength; e + 4 <= extraEnd;) {
+      const id = u16(e), length = u16(e + 2);
+      if (e + 4 + length > extraEnd) {
+        fail(
+          `member ${name}'s extra field 0x${
+            id.toString(16).padStart(4, "0")
+          } declares ${length} bytes, but only ${
+            extraEnd - e - 4
+          } are left in its entry`,
+        );
+      }
+      if (id === ZIP64_EXTRA) {
+        const saturated = [size, packedSize, localAt]
+          .filter((v) => v === 0xffffffff).length;
+        if (length < 8 * saturated) {
+          fail(
+            `member ${name}'s zip64 extra field holds ${length} bytes, but its ${saturated} saturated size and offset fields need ${
+              8 * saturated
+            }`,
+          );
+        }
+        let field = e + 4;
+        if (size === 0xffffffff) size = u64(field), field += 8;
+        if (packedSize === 0xffffffff) packedSize = u64(field), field += 8;
+        if (localAt === 0xffffffff) localAt = u64(field);
+      }
+      e += 4 + length;
+    }
+    at = extraEnd + commentLength;
+    if (!wanted(name)) continue;
     if (flags & 1) fail(`member ${name} is encrypted`);
     if (members.has(name)) fail(`member ${name} appears twice`);
+    if (method !== STORED && method !== DEFLATED) {
+      fail(
+        `member ${name} uses compression method ${method}; expected 0 (stored) or 8 (deflate)`,
+      );
+    }
+    if (size > maxBytes - read) {
+      fail(
+        `member ${name} holds ${size} bytes, and with the ${read} bytes read before it that passes the limit of ${maxBytes} bytes`,
+      );
+    }
     need(localAt, 30, `member ${name}'s header`);
     if (u32(localAt) !== LOCAL_HEADER) {
       fail(`no header for member ${name} at byte ${localAt}`);
@@ -123,31 +205,27 @@ export async function readZip(
     const dataAt = localAt + 30 + u16(localAt + 26) + u16(localAt + 28);
     need(dataAt, packedSize, `member ${name}'s data`);
     const packed = bytes.subarray(dataAt, dataAt + packedSize);
-    let data: Uint8Array;
-    if (method === STORED) {
-      data = packed.slice();
-    } else if (method === DEFLATED) {
-      if (size > maxMemberBytes) {
-        fail(
-          `member ${name} would inflate to ${size} bytes, more than the limit of ${maxMemberBytes}`,
-        );
-      }
-      data = await inflate(packed, size).catch((error) =>
+    const data = method === STORED ? packed : await inflate(packed, size)
+      .catch((error) =>
         fail(`member ${name} does not inflate: ${error.message}`)
       );
-    } else {
-      data = fail(
-        `member ${name} uses compression method ${method}; expected 0 (stored) or 8 (deflate)`,
-      );
-    }
     if (data.length !== size) {
       fail(`member ${name} has ${data.length} bytes, its entry says ${size}`);
     }
     if (crc32(data) !== crc) fail(`member ${name} fails its CRC check`);
+    read += size;
     members.set(name, data);
-    at += 46 + nameLength + extraLength + commentLength;
   }
   return members;
+}
+
+/** A name in code page 437, as zip names without the UTF-8 flag are. */
+function cp437(name: Uint8Array): string {
+  let text = "";
+  for (const byte of name) {
+    text += byte < 0x80 ? String.fromCharCode(byte) : CP437_HIGH[byte - 0x80];
+  }
+  return text;
 }
 
 /**
@@ -189,9 +267,13 @@ export function writeZip(
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   let at = 0;
-  // Version 2.0, no flags, stored, zero DOS time and date.
+  // Version 2.0, stored, zero DOS time and date; the UTF-8 flag for a
+  // name that is not ASCII (readers take names without it as CP437).
   const common = (e: typeof entries[number], field: number) => {
     view.setUint16(field, 20, true);
+    if (e.name.some((b) => b >= 0x80)) {
+      view.setUint16(field + 2, UTF8_NAME, true);
+    }
     view.setUint32(field + 10, e.crc, true);
     view.setUint32(field + 14, e.data.length, true);
     view.setUint32(field + 18, e.data.length, true);
@@ -221,10 +303,27 @@ export function writeZip(
   return out;
 }
 
-/** Inflates raw deflate data, stopping as soon as it passes `limit` bytes. */
+/** Compressed bytes fed to the inflater at a time. */
+const INFLATE_PIECE = 16 * 1024;
+
+/**
+ * Inflates raw deflate data, stopping as soon as it passes `limit` bytes.
+ * The input goes in by pieces: given at once, it would be inflated at
+ * once, whatever it expands to (a 1 MB member to 1 GiB), before the limit
+ * could be checked. A piece inflates to at most about 17 MB (deflate's
+ * ratio is at most 1032:1).
+ */
 async function inflate(packed: Uint8Array, limit: number): Promise<Uint8Array> {
-  const reader = new Blob([packed.slice()]).stream()
-    .pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+  let fed = 0;
+  const pieces = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (fed >= packed.length) return controller.close();
+      controller.enqueue(packed.slice(fed, fed + INFLATE_PIECE));
+      fed += INFLATE_PIECE;
+    },
+  }, { highWaterMark: 0 });
+  const reader = pieces.pipeThrough(new DecompressionStream("deflate-raw"))
+    .getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
   while (true) {
@@ -245,8 +344,18 @@ async function inflate(packed: Uint8Array, limit: number): Promise<Uint8Array> {
 
 let crcTable: Uint32Array | undefined;
 
-/** The CRC-32 (IEEE 802.3, as zip uses) of `data`. */
-function crc32(data: Uint8Array): number {
+/**
+ * The CRC-32 (IEEE 802.3, as zip uses) of `data`.
+ *
+ * @example
+ * ```ts
+ * import { crc32 } from "./_zip.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+ * ```
+ */
+export function crc32(data: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

@@ -31,8 +31,35 @@ export interface AugmentOptions {
   imageShape?: readonly [number, number, number];
 }
 
-/** Applies the augmentation to a gathered minibatch, in place. */
-export type Augmenter = (batch: Matrix<FloatArray>, rng: RandomState) => void;
+/**
+ * One minibatch's augmentation as drawn from the trainer's stream: drawn
+ * ahead with the minibatch's rows, so that a device that augments on its
+ * own (a GPU) samples exactly what the CPU samples.
+ */
+export interface AugmentDraws {
+  /** Per row, 1 to mirror it (empty without flips). */
+  flip: Uint8Array;
+  /** Per row, pixels moved right, or left when negative (empty without shifts). */
+  dx: Int32Array;
+  /** Per row, pixels moved down, or up when negative (empty without shifts). */
+  dy: Int32Array;
+}
+
+/** An augmentation of rows of one image shape: its draws and how they apply. */
+export interface Augmenter {
+  /** `[height, width, channels]` of each row. */
+  readonly imageShape: readonly [number, number, number];
+  /**
+   * Draws the augmentation of `rows` rows from `rng`, in this order and
+   * only for the parts asked for: flips (numpy's `rand(rows) < 0.5`), then
+   * column offsets, then row offsets (`randint(-shift, shift + 1, rows)`).
+   */
+  draw(rng: RandomState, rows: number): AugmentDraws;
+  /** Applies `draws` to the gathered rows of `batch`, in place: flip, then shift. */
+  apply(batch: Matrix<FloatArray>, draws: AugmentDraws): void;
+  /** Draws for `batch`'s rows and applies them. */
+  augment(batch: Matrix<FloatArray>, rng: RandomState): void;
+}
 
 const KEYS = ["flipHorizontal", "shift", "imageShape"];
 
@@ -60,13 +87,13 @@ const KEYS = ["flipHorizontal", "shift", "imageShape"];
  * // One 1 x 3 image with 2 channels per pixel.
  * const flip = augmenter({ flipHorizontal: true, imageShape: [1, 3, 2] }, 6)!;
  * const batch = Matrix.fromRows([[1, 2, 3, 4, 5, 6]]);
- * flip(batch, new RandomState(1)); // rand() gives 0.417: flipped
+ * flip.augment(batch, new RandomState(1)); // rand() gives 0.417: flipped
  * assert.deepEqual([...batch.data], [5, 6, 3, 4, 1, 2]);
  *
  * // A 2 x 2 grey image; RandomState(0) draws offsets -1 (left), 0.
  * const shift = augmenter({ shift: 1, imageShape: [2, 2, 1] }, 4)!;
  * const image = Matrix.fromRows([[1, 2, 3, 4]]);
- * shift(image, new RandomState(0));
+ * shift.augment(image, new RandomState(0));
  * assert.deepEqual([...image.data], [2, 0, 4, 0]);
  * ```
  */
@@ -126,52 +153,66 @@ export function augmenter(
   const rowLength = width * channels;
   // One image, copied out before it is shifted in place.
   const copy = new Float64Array(inputSize);
-  return (batch, rng) => {
-    const data = batch.data, d = batch.cols, n = batch.rows;
+  const draw = (rng: RandomState, n: number): AugmentDraws => {
+    const flip = new Uint8Array(flipHorizontal ? n : 0);
     if (flipHorizontal) {
-      const draws = rng.rand(n);
-      for (let i = 0; i < n; i++) {
-        if (!(draws[i] < 0.5)) continue;
-        for (let r = 0; r < height; r++) {
-          const row = i * d + r * rowLength;
-          for (let c = 0; c < width >> 1; c++) {
-            const left = row + c * channels;
-            const right = row + (width - 1 - c) * channels;
-            for (let k = 0; k < channels; k++) {
-              const t = data[left + k];
-              data[left + k] = data[right + k];
-              data[right + k] = t;
-            }
+      const u = rng.rand(n);
+      for (let i = 0; i < n; i++) flip[i] = u[i] < 0.5 ? 1 : 0;
+    }
+    const dx = shift > 0
+      ? rng.randint(-shift, shift + 1, n)
+      : new Int32Array(0);
+    const dy = shift > 0
+      ? rng.randint(-shift, shift + 1, n)
+      : new Int32Array(0);
+    return { flip, dx, dy };
+  };
+  const apply = (batch: Matrix<FloatArray>, draws: AugmentDraws) => {
+    const data = batch.data, d = batch.cols, n = batch.rows;
+    for (let i = 0; i < draws.flip.length && i < n; i++) {
+      if (!draws.flip[i]) continue;
+      for (let r = 0; r < height; r++) {
+        const row = i * d + r * rowLength;
+        for (let c = 0; c < width >> 1; c++) {
+          const left = row + c * channels;
+          const right = row + (width - 1 - c) * channels;
+          for (let k = 0; k < channels; k++) {
+            const t = data[left + k];
+            data[left + k] = data[right + k];
+            data[right + k] = t;
           }
         }
       }
     }
-    if (shift > 0) {
-      const dx = rng.randint(-shift, shift + 1, n);
-      const dy = rng.randint(-shift, shift + 1, n);
-      for (let i = 0; i < n; i++) {
-        if (dx[i] === 0 && dy[i] === 0) continue;
-        const image = data.subarray(i * d, i * d + inputSize);
-        copy.set(image);
-        // Pixel (r, c) takes the old pixel (r - dy, c - dx), or 0.
-        const c0 = Math.max(dx[i], 0), c1 = Math.min(width + dx[i], width);
-        const span = (c1 - c0) * channels;
-        for (let r = 0; r < height; r++) {
-          const to = r * rowLength;
-          const from = r - dy[i];
-          if (from < 0 || from >= height || span <= 0) {
-            image.fill(0, to, to + rowLength);
-            continue;
-          }
-          image.fill(0, to, to + c0 * channels);
-          const source = from * rowLength + (c0 - dx[i]) * channels;
-          for (let j = 0; j < span; j++) {
-            image[to + c0 * channels + j] = copy[source + j];
-          }
-          image.fill(0, to + c1 * channels, to + rowLength);
+    const { dx, dy } = draws;
+    for (let i = 0; i < dx.length && i < n; i++) {
+      if (dx[i] === 0 && dy[i] === 0) continue;
+      const image = data.subarray(i * d, i * d + inputSize);
+      copy.set(image);
+      // Pixel (r, c) takes the old pixel (r - dy, c - dx), or 0.
+      const c0 = Math.max(dx[i], 0), c1 = Math.min(width + dx[i], width);
+      const span = (c1 - c0) * channels;
+      for (let r = 0; r < height; r++) {
+        const to = r * rowLength;
+        const from = r - dy[i];
+        if (from < 0 || from >= height || span <= 0) {
+          image.fill(0, to, to + rowLength);
+          continue;
         }
+        image.fill(0, to, to + c0 * channels);
+        const source = from * rowLength + (c0 - dx[i]) * channels;
+        for (let j = 0; j < span; j++) {
+          image[to + c0 * channels + j] = copy[source + j];
+        }
+        image.fill(0, to + c1 * channels, to + rowLength);
       }
     }
+  };
+  return {
+    imageShape: [height, width, channels],
+    draw,
+    apply,
+    augment: (batch, rng) => apply(batch, draw(rng, batch.rows)),
   };
 }
 
@@ -216,6 +257,6 @@ export function augmentRows(
     out.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), i * X.cols);
   }
   const batch = new Matrix(rows.length, X.cols, out);
-  augment?.(batch, rng);
+  augment?.augment(batch, rng);
   return batch;
 }

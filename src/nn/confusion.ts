@@ -9,12 +9,20 @@
 import { checkLabels, type Labels } from "./losses.ts";
 
 /**
+ * Most classes a confusion matrix is built for: ImageNet's 1000. Its
+ * table has numClasses² entries, so a sample count passed by mistake
+ * (10,000, say) would otherwise exhaust memory.
+ */
+const MAX_CLASSES = 1000;
+
+/**
  * Counts of (true class, predicted class) pairs: entry `[i][j]` is the
  * number of examples of class `i` predicted as class `j`, as scikit-learn's
  * `confusion_matrix(actual, predicted)`.
  *
  * @throws {RangeError} when the lengths differ, `numClasses` is not a
- *   positive integer, or a label is outside `0..numClasses-1`.
+ *   positive integer up to 1000, or a label is outside
+ *   `0..numClasses-1`.
  *
  * @example
  * ```ts
@@ -38,6 +46,15 @@ export function confusionMatrix(
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new RangeError(
       `confusionMatrix numClasses must be a positive integer, got ${numClasses}`,
+    );
+  }
+  if (numClasses > MAX_CLASSES) {
+    throw new RangeError(
+      `confusionMatrix numClasses must be at most ${MAX_CLASSES} (the table has numClasses² entries), got ${numClasses}${
+        numClasses === actual.length
+          ? "; that is the number of labels: pass the number of classes, e.g. 10 for CIFAR-10"
+          : ""
+      }`,
     );
   }
   if (predicted.length !== actual.length) {

@@ -67,7 +67,11 @@ export function checkLabels(y: Labels, n: number, numClasses?: number): void {
       (numClasses !== undefined && label >= numClasses)
     ) {
       throw new RangeError(
-        `label ${i} is ${label}; expected ${
+        `label ${i} is ${
+          typeof label === "number"
+            ? label
+            : `${JSON.stringify(label) ?? String(label)} (a ${typeof label})`
+        }; expected ${
           numClasses === undefined
             ? "a non-negative integer (a class index)"
             : `an integer in 0..${numClasses - 1}`

@@ -8,9 +8,11 @@
 import { assertFinite } from "../kernels/elementwise.ts";
 import {
   type BackendChoice,
+  type BackendName,
   type Kernels,
   kernels,
 } from "../kernels/select.ts";
+import { webgpuPredict, webgpuTrainingStep } from "../kernels/webgpu.ts";
 import {
   checkLossName,
   checkReg,
@@ -23,6 +25,7 @@ import {
   allocate,
   asDType,
   assertShape,
+  checkArraySize,
   checkDType,
   type DType,
   dtypeOf,
@@ -46,6 +49,7 @@ import {
   type TrainOptions,
   type TrainSettings,
   type TrainStats,
+  trainWithStep,
 } from "./trainer.ts";
 
 /** Options for {@linkcode TwoLayerNet}. */
@@ -56,11 +60,17 @@ export interface TwoLayerNetOptions {
   rng?: RandomState;
   /** Data loss (default `"mse"`, the workbook's; `"softmax"` is the bonus). */
   loss?: LossName;
-  /** Element type of parameters and activations (default `"float64"`). */
+  /**
+   * Element type of parameters and activations (default `"float64"`;
+   * `"float32"` on `"webgpu"`, the only type it has).
+   */
   dtype?: DType;
   /**
-   * Backend of the matrix products (default: the module's default backend
-   * when the network is created, see `setBackend`).
+   * Where the arithmetic runs (default: the module's default backend when
+   * the network is created, see `setBackend`). `"webgpu"` trains on a GPU
+   * with {@linkcode TwoLayerNet.trainAsync} (see `chooseBackend`); its
+   * synchronous methods (`scores`, `loss`, `predict`) run on the CPU's
+   * default backend.
    */
   backend?: BackendChoice;
   /**
@@ -85,7 +95,10 @@ export interface LoadOptions {
   loss?: LossName;
   /** Backend of the loaded network (default: the module's default). */
   backend?: BackendChoice;
-  /** Largest file {@linkcode TwoLayerNet.load} reads (default 512 MiB). */
+  /**
+   * Largest file {@linkcode TwoLayerNet.load} reads, and largest total
+   * the arrays of an `.npz` may inflate to (default 512 MiB).
+   */
   maxBytes?: number;
 }
 
@@ -94,6 +107,23 @@ const LOAD_OPTIONS: readonly (keyof LoadOptions)[] = [
   "backend",
   "maxBytes",
 ];
+
+/** Names and values of {@linkcode LoadOptions}, checked before any read. */
+function checkLoadOptions(where: string, options: LoadOptions): void {
+  checkOptionNames(where, options, LOAD_OPTIONS);
+  const { loss, maxBytes } = options;
+  if (loss !== undefined) checkLossName(`${where} loss`, loss);
+  if (
+    maxBytes !== undefined &&
+    !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)
+  ) {
+    throw new RangeError(
+      `${where} maxBytes must be a non-negative integer (a number of bytes), got ${
+        typeof maxBytes === "string" ? JSON.stringify(maxBytes) : maxBytes
+      }`,
+    );
+  }
+}
 
 /** Loss and gradients from {@linkcode TwoLayerNet.loss}. */
 export interface LossAndGrads {
@@ -153,16 +183,16 @@ export class TwoLayerNet {
   /** Gradient buffers written by each loss evaluation. */
   readonly #grads: Params;
   readonly #workspaces = new Map<number, Workspace>();
-  /** Kernels bound to the chosen backend. */
+  /** Kernels bound to the chosen backend (the CPU's for `"webgpu"`). */
   readonly #k: Kernels;
+  readonly #backend: BackendName;
 
   /**
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
    * `W2 = std * randn(C, H)`, biases zero.
    *
-   * @throws {RangeError} when a size is not a positive integer, an option
-   *   is unknown, or its value is out of range (`std` not a finite
-   *   non-negative number, another `loss` or `dtype`).
+   * @throws {RangeError} as {@linkcode checkNetworkArguments}, before
+   *   anything is allocated.
    */
   constructor(
     inputSize: number,
@@ -170,31 +200,21 @@ export class TwoLayerNet {
     numClasses: number,
     options: TwoLayerNetOptions = {},
   ) {
-    for (
-      const [name, value] of [
-        ["inputSize", inputSize],
-        ["hiddenSize", hiddenSize],
-        ["numClasses", numClasses],
-      ] as const
-    ) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new RangeError(
-          `TwoLayerNet ${name} must be a positive integer, got ${value}`,
-        );
-      }
-    }
-    checkOptionNames("TwoLayerNet", options, NET_OPTIONS);
-    const { std = 1e-4, rng = random, loss = "mse", dtype = "float64" } =
-      options;
-    checkLossName("TwoLayerNet loss", loss);
-    checkDType("TwoLayerNet dtype", dtype);
-    checkStd(std);
+    checkNetworkArguments(inputSize, hiddenSize, numClasses, options);
+    const gpu = options.backend === "webgpu";
+    const {
+      std = 1e-4,
+      rng = random,
+      loss = "mse",
+      dtype = gpu ? "float32" : "float64",
+    } = options;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numClasses = numClasses;
     this.lossName = loss;
     this.dtype = dtype;
-    this.#k = kernels(options.backend);
+    this.#k = kernels(gpu ? undefined : options.backend);
+    this.#backend = gpu ? "webgpu" : this.#k.backend;
     this.params = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     this.#grads = zeroParams(dtype, inputSize, hiddenSize, numClasses);
     if (options.params) {
@@ -212,15 +232,41 @@ export class TwoLayerNet {
 
   /**
    * A deep copy (a snapshot): training the copy leaves this net unchanged,
-   * and no random numbers are drawn.
+   * and no random numbers are drawn. With `backend`, the copy runs there
+   * (e.g. on the CPU after a GPU was lost), in this net's element type.
+   *
+   * @example Move a network between backends
+   * ```ts
+   * import { RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const net = new TwoLayerNet(4, 3, 2, { rng: new RandomState(0), dtype: "float32" });
+   * const copy = net.clone({ backend: "typescript" });
+   * assert.equal(copy.backend, "typescript");
+   * assert.deepEqual(copy.params, net.params);
+   * ```
    */
-  clone(): TwoLayerNet {
-    return new TwoLayerNet(this.inputSize, this.hiddenSize, this.numClasses, {
-      loss: this.lossName,
-      dtype: this.dtype,
-      backend: this.#k.backend,
-      params: this.params,
-    });
+  clone(options: { backend?: BackendChoice } = {}): TwoLayerNet {
+    checkOptionNames("clone", options, ["backend"]);
+    const net = new TwoLayerNet(
+      this.inputSize,
+      this.hiddenSize,
+      this.numClasses,
+      {
+        loss: this.lossName,
+        dtype: this.dtype,
+        backend: options.backend ?? this.#backend,
+        params: this.params,
+      },
+    );
+    net.meanImage = this.meanImage;
+    net.trainingSettings = this.trainingSettings;
+    return net;
+  }
+
+  /** Where this network's arithmetic runs (see {@linkcode TwoLayerNetOptions.backend}). */
+  get backend(): BackendName {
+    return this.#backend;
   }
 
   /**
@@ -263,7 +309,7 @@ export class TwoLayerNet {
     path: string,
     options: LoadOptions = {},
   ): Promise<TwoLayerNet> {
-    checkOptionNames("TwoLayerNet.load", options, LOAD_OPTIONS);
+    checkLoadOptions("TwoLayerNet.load", options);
     const { maxBytes = DEFAULT_MAX_NETWORK_BYTES } = options;
     return TwoLayerNet.#fromContents(
       await readNetworkFile(path, maxBytes),
@@ -299,7 +345,7 @@ export class TwoLayerNet {
     bytes: Uint8Array,
     options: LoadOptions = {},
   ): TwoLayerNet {
-    checkOptionNames("TwoLayerNet.fromSafetensors", options, LOAD_OPTIONS);
+    checkLoadOptions("TwoLayerNet.fromSafetensors", options);
     return TwoLayerNet.#fromContents(
       networkFromSafetensors(bytes, "safetensors bytes"),
       options,
@@ -319,9 +365,6 @@ export class TwoLayerNet {
     contents: NetworkContents,
     options: LoadOptions,
   ): TwoLayerNet {
-    if (options.loss !== undefined) {
-      checkLossName("load option loss", options.loss);
-    }
     const { params } = contents;
     const net = new TwoLayerNet(
       params.W1.cols,
@@ -431,6 +474,11 @@ export class TwoLayerNet {
     yVal: Labels,
     options: TrainOptions = {},
   ): TrainStats {
+    if (this.#backend === "webgpu") {
+      throw new Error(
+        "this network trains on WebGPU, which hands results back asynchronously: call await net.trainAsync(X, y, XVal, yVal, options) instead of net.train(...)",
+      );
+    }
     const stats = trainNetwork(this, X, y, XVal, yVal, options);
     this.trainingSettings = stats.settings;
     return stats;
@@ -464,9 +512,38 @@ export class TwoLayerNet {
     yVal: Labels,
     options: TrainOptions = {},
   ): Promise<TrainStats> {
-    const stats = await trainNetworkAsync(this, X, y, XVal, yVal, options);
+    const stats = this.#backend === "webgpu"
+      ? await trainWithStep(
+        this,
+        X,
+        y,
+        XVal,
+        yVal,
+        options,
+        (run) => webgpuTrainingStep(run, this.lossName),
+      )
+      : await trainNetworkAsync(this, X, y, XVal, yVal, options);
     this.trainingSettings = stats.settings;
     return stats;
+  }
+
+  /**
+   * {@linkcode TwoLayerNet.predict} as a promise: on `"webgpu"` the GPU
+   * computes it (in blocks of rows), elsewhere the CPU.
+   *
+   * @example
+   * ```ts
+   * import { Matrix, RandomState, TwoLayerNet } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const net = new TwoLayerNet(2, 3, 2, { std: 1, rng: new RandomState(0) });
+   * const X = Matrix.fromRows([[1, 0], [0, 1]]);
+   * assert.deepEqual(await net.predictAsync(X), net.predict(X));
+   * ```
+   */
+  async predictAsync(X: Matrix<FloatArray>): Promise<Int32Array> {
+    if (this.#backend !== "webgpu") return this.predict(X);
+    return await webgpuPredict(this.params, this.lossName, this.input(X));
   }
 
   #forward(X: Matrix<FloatArray>, rows: Int32Array | undefined): Workspace {
@@ -508,6 +585,74 @@ export class TwoLayerNet {
     if (rows || !this.#k.allFinite(X.data)) assertFinite("X", X, rows);
     return asDType(X, this.dtype);
   }
+}
+
+/**
+ * The checks of the {@linkcode TwoLayerNet} constructor, without building
+ * a network (a search runs them on every setting before the first one
+ * trains): positive integer sizes whose weight matrices fit the 4 GiB
+ * limit of one array (see `checkArraySize`), known option names, and
+ * option values.
+ *
+ * @throws {RangeError} when a size is not a positive integer or makes W1
+ *   or W2 too large, an option is unknown, or its value is out of range
+ *   (`std` not a finite non-negative number, another `loss` or `dtype`).
+ *
+ * @example
+ * ```ts
+ * import { checkNetworkArguments } from "./network.ts";
+ * import assert from "node:assert/strict";
+ *
+ * checkNetworkArguments(3072, 50, 10, { loss: "softmax" });
+ * assert.throws(
+ *   () => checkNetworkArguments(3072, 2_000_000, 10),
+ *   /TwoLayerNet W1 \(hiddenSize x inputSize = 2000000 x 3072\) needs 6144000000 values/,
+ * );
+ * ```
+ */
+export function checkNetworkArguments(
+  inputSize: number,
+  hiddenSize: number,
+  numClasses: number,
+  options: TwoLayerNetOptions = {},
+): void {
+  for (
+    const [name, value] of [
+      ["inputSize", inputSize],
+      ["hiddenSize", hiddenSize],
+      ["numClasses", numClasses],
+    ] as const
+  ) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new RangeError(
+        `TwoLayerNet ${name} must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  checkOptionNames("TwoLayerNet", options, NET_OPTIONS);
+  const gpu = options.backend === "webgpu";
+  const { std = 1e-4, loss = "mse", dtype = gpu ? "float32" : "float64" } =
+    options;
+  checkLossName("TwoLayerNet loss", loss);
+  checkDType("TwoLayerNet dtype", dtype);
+  if (gpu && dtype !== "float32") {
+    throw new RangeError(
+      `TwoLayerNet dtype must be "float32" on backend "webgpu" (WGSL has no float64), got "${dtype}"`,
+    );
+  }
+  checkStd(std);
+  // Random initial weights are drawn in float64 whatever the dtype.
+  const bytes = dtype === "float32" && options.params ? 4 : 8;
+  checkArraySize(
+    `TwoLayerNet W1 (hiddenSize x inputSize = ${hiddenSize} x ${inputSize})`,
+    hiddenSize * inputSize,
+    bytes,
+  );
+  checkArraySize(
+    `TwoLayerNet W2 (numClasses x hiddenSize = ${numClasses} x ${hiddenSize})`,
+    numClasses * hiddenSize,
+    bytes,
+  );
 }
 
 /** The initial weights' scale must be a finite number, 0 or more. */

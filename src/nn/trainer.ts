@@ -13,10 +13,15 @@
  * @module
  */
 
-import { augmenter, type AugmentOptions } from "./augment.ts";
+import {
+  type AugmentDraws,
+  type Augmenter,
+  augmenter,
+  type AugmentOptions,
+} from "./augment.ts";
 import { checkLabels, checkReg, type Labels } from "./losses.ts";
 import { checkOptionNames } from "../core/options.ts";
-import { type FloatArray, Matrix } from "../core/matrix.ts";
+import { checkArraySize, type FloatArray, Matrix } from "../core/matrix.ts";
 import {
   random,
   RandomState,
@@ -211,9 +216,6 @@ export const TRAIN_OPTION_NAMES: readonly (keyof TrainOptions)[] = [
   "resumeFrom",
 ];
 
-/** The most values one minibatch buffer may hold (2 GiB of float64). */
-export const MAX_BATCH_VALUES = 2 ** 28;
-
 /** Training options with every default filled in and every value checked. */
 export interface CheckedTrainOptions {
   learningRate: number;
@@ -242,7 +244,7 @@ export interface CheckedTrainOptions {
  *
  * @example
  * ```ts
- * import { checkTrainOptions } from "@twolayer/net";
+ * import { checkTrainOptions } from "./trainer.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(checkTrainOptions({ momentum: 0.9 }).optimizer.optimizer, "momentum");
@@ -303,13 +305,12 @@ export function checkTrainOptions(
     }
   }
   checkReg(reg);
-  if (inputSize !== undefined && batchSize * inputSize > MAX_BATCH_VALUES) {
-    throw new RangeError(
-      `batchSize ${batchSize} makes a minibatch of ${batchSize} x ${inputSize} = ${
-        batchSize * inputSize
-      } values, more than the ${MAX_BATCH_VALUES} one buffer may hold; expected at most ${
-        Math.floor(MAX_BATCH_VALUES / inputSize)
-      } rows`,
+  if (inputSize !== undefined) {
+    // The minibatch buffers, gathered rows in float64 at most.
+    checkArraySize(
+      `a minibatch (batchSize x inputSize = ${batchSize} x ${inputSize})`,
+      batchSize * inputSize,
+      8,
     );
   }
   if (typeof verbose !== "boolean") {
@@ -359,7 +360,7 @@ export function checkTrainOptions(
  *
  * @example
  * ```ts
- * import { endsEpoch } from "@twolayer/net";
+ * import { endsEpoch } from "./trainer.ts";
  * import assert from "node:assert/strict";
  *
  * const ends = (n: number, b: number) =>
@@ -385,6 +386,8 @@ export interface Minibatch {
   rows: Int32Array;
   /** Their labels. */
   labels: Int32Array;
+  /** Their augmentation, drawn right after the rows. */
+  augment?: AugmentDraws;
 }
 
 /** Iterations a {@linkcode TrainingStep} runs in one call. */
@@ -442,6 +445,8 @@ export interface TrainingRun {
   XVal: Matrix<FloatArray>;
   yVal: Labels;
   options: CheckedTrainOptions;
+  /** The augmentation asked for, if any. */
+  augment?: Augmenter;
 }
 
 /**
@@ -582,7 +587,9 @@ function prepareRun(
     );
     checked.rng.setState(resume.rng);
   }
-  return { net, X: Xn, y, XVal, yVal, options: checked };
+  const augment = checked.augment &&
+    augmenter(checked.augment, net.inputSize);
+  return { net, X: Xn, y, XVal, yVal, options: checked, augment };
 }
 
 const TICK = Symbol("tick");
@@ -671,7 +678,11 @@ function* trainingLoop(
         const rows = rng.choice(numTrain, batchSize);
         const labels = new Int32Array(batchSize);
         for (let i = 0; i < batchSize; i++) labels[i] = y[rows[i]];
-        batches.push({ rows, labels });
+        batches.push({
+          rows,
+          labels,
+          augment: run.augment?.draw(rng, batchSize),
+        });
       }
       const epochEnd = endsEpoch(end - 1, numTrain, batchSize);
       const pending = step.run({ first: it, batches, learningRate, epochEnd });
@@ -832,7 +843,6 @@ export class CpuStep implements TrainingStep {
   readonly #params: FloatArray[];
   readonly #grads: FloatArray[];
   readonly #optimizer: Optimizer;
-  readonly #augment?: ReturnType<typeof augmenter>;
   /** Augmented batches are gathered here, then changed. */
   readonly #batch?: Matrix<FloatArray>;
 
@@ -848,19 +858,18 @@ export class CpuStep implements TrainingStep {
       (alpha, x, y) => net.kernels.axpy(alpha, x, y),
       o.resumeFrom?.optimizer,
     );
-    this.#augment = o.augment && augmenter(o.augment, net.inputSize);
-    if (this.#augment) {
+    if (run.augment) {
       this.#batch = Matrix.zeros(o.batchSize, net.inputSize, net.dtype);
     }
   }
 
   run(span: TrainingSpan): SpanResult {
     const { net, X, XVal, yVal, options: o } = this.#run;
-    const { rows, labels } = span.batches[0];
+    const { rows, labels, augment } = span.batches[0];
     const batch = this.#batch;
     if (batch) {
       net.kernels.gatherRows(X, rows, batch);
-      this.#augment!(batch, o.rng);
+      this.#run.augment!.apply(batch, augment!);
     }
     const loss = batch
       ? net.lossAndGradients(batch, labels, o.reg)

@@ -14,7 +14,11 @@ import type { TrainProgress } from "../nn/trainer.ts";
 import type { SearchData, SearchRow, SearchSetting } from "./setting.ts";
 import { type FromWorker, shareMatrix, type ToWorker } from "./_protocol.ts";
 
-/** Runs every setting on `workers` Workers; calls back as settings progress and finish. */
+/**
+ * Runs every setting on `workers` Workers; calls back as settings progress
+ * and finish. The first failure (a setting's, a callback's, a message that
+ * cannot be sent) stops every Worker and rejects with that error.
+ */
 export async function runOnWorkers(
   data: SearchData,
   settings: SearchSetting[],
@@ -55,70 +59,96 @@ export async function runOnWorkers(
         type: "module",
       }),
   );
+  // Split, not multiplied: Workers x threads never exceeds it.
+  const threads = Math.max(1, Math.floor(options.threads / pool.length));
   try {
-    await Promise.all(
-      pool.map((worker) =>
-        new Promise<void>((resolve, reject) => {
-          const runNext = () => {
-            if (next >= settings.length) return resolve();
-            const index = next++;
-            const message: ToWorker = {
-              type: "run",
-              index,
-              setting: settings[index],
-              seed: options.seed + index,
-              dtype: options.dtype,
-              backend: options.backend,
-              // Split, not multiplied: Workers x threads never exceeds it.
-              threads: Math.max(1, Math.floor(options.threads / pool.length)),
-            };
-            worker.postMessage(message);
-          };
-          worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    await new Promise<void>((resolve, reject) => {
+      let idle = 0;
+      let stopped = false;
+      // The first failure, wherever it comes from (a setting, a callback
+      // in a message handler, a message that cannot be sent), ends the
+      // search: every Worker is stopped and later messages are ignored.
+      const stop = (error: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        for (const worker of pool) worker.terminate();
+        reject(error);
+      };
+      const runNext = (worker: Worker) => {
+        if (next >= settings.length) {
+          if (++idle === pool.length) resolve();
+          return;
+        }
+        const index = next++;
+        const message: ToWorker = {
+          type: "run",
+          index,
+          setting: settings[index],
+          seed: options.seed + index,
+          dtype: options.dtype,
+          backend: options.backend,
+          threads,
+        };
+        worker.postMessage(message);
+      };
+      const guarded = (body: () => void) => {
+        if (stopped) return;
+        try {
+          body();
+        } catch (error) {
+          stop(error);
+        }
+      };
+      for (const worker of pool) {
+        worker.onmessage = (event: MessageEvent<FromWorker>) =>
+          guarded(() => {
             const msg = event.data;
             if (msg.type === "progress") {
               options.onProgress(msg.index, msg.train);
             } else if (msg.type === "error") {
-              reject(new Error(`setting ${msg.index}: ${msg.message}`));
+              stop(new Error(`setting ${msg.index}: ${msg.message}`));
             } else {
-              const s = msg.row.setting;
-              const net = new TwoLayerNet(
-                data.XTrain.cols,
-                s.hiddenSize,
-                msg.params.b2.length,
-                {
-                  loss: s.loss,
-                  dtype: options.dtype,
-                  params: {
-                    W1: new Matrix(
-                      s.hiddenSize,
-                      data.XTrain.cols,
-                      msg.params.W1,
-                    ),
-                    b1: msg.params.b1,
-                    W2: new Matrix(
-                      msg.params.b2.length,
-                      s.hiddenSize,
-                      msg.params.W2,
-                    ),
-                    b2: msg.params.b2,
-                  },
-                },
+              options.onDone(
+                msg.index,
+                msg.row,
+                networkOf(msg, data.XTrain.cols, options.dtype),
               );
-              options.onDone(msg.index, msg.row, net);
-              runNext();
+              runNext(worker);
             }
-          };
-          worker.onerror = (event) => {
-            event.preventDefault();
-            reject(new Error(`search worker failed: ${event.message}`));
-          };
+          });
+        worker.onerror = (event) => {
+          event.preventDefault();
+          stop(new Error(`search worker failed: ${event.message}`));
+        };
+        worker.onmessageerror = () =>
+          stop(new Error("a search worker sent a message that cannot be read"));
+        guarded(() => {
           worker.postMessage(dataMessage);
-          runNext();
-        })
-      ),
-    );
+          runNext(worker);
+        });
+      }
+    });
   } finally {
     for (const worker of pool) worker.terminate();
   }
+}
+
+/** The trained network a Worker sent back, for data of `D` columns. */
+function networkOf(
+  msg: Extract<FromWorker, { type: "done" }>,
+  D: number,
+  dtype: DType | undefined,
+): TwoLayerNet {
+  const s = msg.row.setting;
+  const C = msg.params.b2.length;
+  return new TwoLayerNet(D, s.hiddenSize, C, {
+    loss: s.loss,
+    dtype,
+    params: {
+      W1: new Matrix(s.hiddenSize, D, msg.params.W1),
+      b1: msg.params.b1,
+      W2: new Matrix(C, s.hiddenSize, msg.params.W2),
+      b2: msg.params.b2,
+    },
+  });
 }

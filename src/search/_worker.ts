@@ -26,7 +26,7 @@ let data:
   }
   | undefined;
 
-self.onmessage = (event: MessageEvent<ToWorker>) => {
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === "data") {
     data = {
@@ -43,7 +43,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       throw new Error("the search worker got a setting before its data");
     }
     setThreads(msg.threads);
-    const { row, net } = trainSetting(data, msg.setting, msg.seed, {
+    const { row, net } = await trainSetting(data, msg.setting, msg.seed, {
       dtype: msg.dtype,
       backend: msg.backend,
       onProgress: (train) => {

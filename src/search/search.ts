@@ -17,6 +17,7 @@ import type { TwoLayerNet } from "../nn/network.ts";
 import type { TrainProgress } from "../nn/trainer.ts";
 import {
   checkSearchData,
+  checkSetting,
   checkSettingNames,
   type SearchData,
   type SearchRow,
@@ -43,22 +44,29 @@ export interface SearchOptions {
   /** Setting i trains from `new RandomState(seed + i)` (default 0). */
   seed?: number;
   /**
-   * Parallel Workers (default 1: train in this thread); at most one per
-   * core and one per setting are started.
+   * Settings trained at once (default 1: one after another, in this
+   * thread). On a CPU backend, that many Workers (at most one per core and
+   * one per setting); on `"webgpu"`, that many settings share the GPU from
+   * this thread, each running while the others wait for their results.
    */
   workers?: number;
-  /** Element type of the networks (default `"float64"`). */
+  /** Element type of the networks (default `"float64"`; `"float32"` on `"webgpu"`). */
   dtype?: DType;
   /**
-   * Backend of the matrix products (default: the current default backend,
-   * which Workers then use too).
+   * Where the networks train (default: the current default backend, which
+   * Workers then use too); `"webgpu"` puts every setting on the GPU (see
+   * `chooseBackend`).
    */
   backend?: BackendChoice;
-  /** Called during training of each setting (at most every `progressEvery` iterations). */
+  /**
+   * Called during training of each setting (at most every `progressEvery`
+   * iterations). An error it throws stops the search (and its Workers)
+   * and rejects it with that error.
+   */
   onProgress?: (progress: SearchProgress) => void;
   /** Iterations between progress reports of one setting (default 10). */
   progressEvery?: number;
-  /** Called when a setting finishes. */
+  /** Called when a setting finishes; an error it throws stops the search. */
   onResult?: (row: SearchRow) => void;
 }
 
@@ -87,6 +95,15 @@ export interface SearchResult {
  * optionally on several Workers, and returns the table with a snapshot of
  * the best network. Per-setting results do not depend on `workers`.
  *
+ * Every setting's values are checked before the first one trains, so a
+ * bad value never throws finished settings away.
+ *
+ * @throws {RangeError} (or `TypeError`) for bad options, data or setting
+ *   values, naming the setting (`setting 2: ...`).
+ * @throws {Error} `setting i: ...` when a setting fails in training (it
+ *   diverges), or the error an `onProgress` or `onResult` callback threw;
+ *   remaining Workers are stopped either way.
+ *
  * @example A tiny search on separable data
  * ```ts
  * import { gridSettings, Matrix, searchHyperparameters } from "@twolayer/net";
@@ -112,7 +129,16 @@ export async function searchHyperparameters(
   checkOptionNames("searchHyperparameters", options, SEARCH_OPTIONS);
   const { seed = 0, workers = 1, dtype, backend, progressEvery = 10 } = options;
   if (dtype !== undefined) checkDType("searchHyperparameters dtype", dtype);
-  if (!Array.isArray(settings) || settings.length === 0) {
+  if (!Array.isArray(settings)) {
+    throw new TypeError(
+      `searchHyperparameters settings must be an array of settings, got ${
+        settings === null || typeof settings !== "object"
+          ? String(settings)
+          : "an object; put a single setting in a list: [setting]"
+      }`,
+    );
+  }
+  if (settings.length === 0) {
     throw new RangeError(
       "searchHyperparameters needs at least one setting, got 0",
     );
@@ -120,33 +146,68 @@ export async function searchHyperparameters(
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   }
-  if (
-    !Number.isInteger(seed) || !Number.isInteger(progressEvery) ||
-    progressEvery < 1
-  ) {
+  // Setting i trains from seed + i, which RandomState takes up to 2**32 - 1.
+  const lastSeed = 2 ** 32 - settings.length;
+  if (!Number.isInteger(seed) || seed < 0 || seed > lastSeed) {
     throw new RangeError(
-      `seed must be an integer and progressEvery a positive integer, got ${seed} and ${progressEvery}`,
+      `seed must be an integer in 0..${lastSeed} (setting i trains from seed + i, at most 2**32 - 1), got ${seed}`,
     );
   }
-  // Checked here, once, for any number of Workers: a typo in the last
-  // setting fails before the first trains, and labels reach Workers whole.
+  if (!Number.isInteger(progressEvery) || progressEvery < 1) {
+    throw new RangeError(
+      `progressEvery must be a positive integer, got ${progressEvery}`,
+    );
+  }
+  // Checked here, once, for any number of Workers, before the first
+  // setting trains: a bad value in the last setting throws no work away,
+  // and labels reach Workers whole.
   settings.forEach((s, i) => checkSettingNames(`setting ${i}`, s));
-  checkSearchData(data);
+  const classes = checkSearchData(data);
+  settings.forEach((s, i) => {
+    checkSetting(
+      `setting ${i}`,
+      s,
+      data.XTrain.cols,
+      classes,
+      dtype,
+      backend,
+    );
+    try {
+      structuredClone(s);
+    } catch (error) {
+      throw new TypeError(
+        `setting ${i} holds a value that cannot be copied to a search Worker (${
+          (error as Error).message
+        }); settings hold numbers, strings and plain objects`,
+        { cause: error },
+      );
+    }
+  });
   const rows: SearchRow[] = new Array(settings.length);
   let best: { row: SearchRow; net: TwoLayerNet } | undefined;
   let done = 0;
+  // The caller's callbacks may throw: their error, unwrapped, rejects the
+  // search, from this thread or from a Worker's message alike.
+  const call = (callback: () => void) => {
+    try {
+      callback();
+    } catch (error) {
+      throw new CallbackFailure(error);
+    }
+  };
   const report = (index: number, train: TrainProgress) => {
     if (
-      train.iteration % progressEvery === 0 ||
-      train.iteration === train.numIters
+      options.onProgress && (train.iteration % progressEvery === 0 ||
+        train.iteration === train.numIters)
     ) {
-      options.onProgress?.({
+      const progress = {
         done,
         total: settings.length,
         index,
         train,
         bestValAcc: best?.row.valAcc ?? 0,
-      });
+      };
+      call(() => options.onProgress!(progress));
     }
   };
   const finish = (
@@ -164,38 +225,63 @@ export async function searchHyperparameters(
     ) {
       best = { row: full, net: net.clone() };
     }
-    options.onResult?.(full);
+    if (options.onResult) call(() => options.onResult!(full));
   };
 
-  if (workers === 1) {
-    settings.forEach((setting, index) => {
-      let trained;
-      try {
-        trained = trainSetting(data, setting, seed + index, {
-          dtype,
-          backend,
-          onProgress: (p) => report(index, p),
-        });
-      } catch (error) {
-        // The message a Worker's failure gets, so both paths read alike.
-        throw new Error(`setting ${index}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      finish(index, trained.row, trained.net);
-    });
-  } else {
-    const { runOnWorkers } = await import("./_pool.ts");
-    await runOnWorkers(data, settings, {
-      seed,
-      workers,
-      dtype,
-      // Workers load their own kernels: give them this thread's backend.
-      backend: backend ?? getBackend(),
-      threads: getThreads(),
-      onProgress: report,
-      onDone: finish,
-    });
+  try {
+    if (workers === 1 || backend === "webgpu") {
+      // In this thread: one setting at a time, or on a GPU `workers` at
+      // once, each waiting for the device while the others run.
+      let next = 0, failed = false;
+      const runner = async () => {
+        while (next < settings.length && !failed) {
+          const index = next++;
+          let trained;
+          try {
+            trained = await trainSetting(data, settings[index], seed + index, {
+              dtype,
+              backend,
+              onProgress: (p) => report(index, p),
+            });
+          } catch (error) {
+            failed = true;
+            if (error instanceof CallbackFailure) throw error;
+            // The message a Worker's failure gets, so both paths read alike.
+            throw new Error(`setting ${index}: ${(error as Error).message}`, {
+              cause: error,
+            });
+          }
+          try {
+            finish(index, trained.row, trained.net);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(workers, settings.length) }, runner),
+      );
+    } else {
+      const { runOnWorkers } = await import("./_pool.ts");
+      await runOnWorkers(data, settings, {
+        seed,
+        workers,
+        dtype,
+        // Workers load their own kernels: give them this thread's backend.
+        backend: backend ?? getBackend(),
+        threads: getThreads(),
+        onProgress: report,
+        onDone: finish,
+      });
+    }
+  } catch (error) {
+    throw error instanceof CallbackFailure ? error.error : error;
   }
   return { rows, best: best!.row, bestNet: best!.net };
+}
+
+/** An error thrown by one of the caller's callbacks, carried out unwrapped. */
+class CallbackFailure {
+  constructor(readonly error: unknown) {}
 }

@@ -10,11 +10,12 @@ import type { Labels } from "../nn/losses.ts";
 import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
 import type { BackendChoice } from "../kernels/select.ts";
 import type { LossName } from "../nn/losses.ts";
-import { TwoLayerNet } from "../nn/network.ts";
+import { checkNetworkArguments, TwoLayerNet } from "../nn/network.ts";
 import { accuracy } from "../nn/metrics.ts";
 import { resolveOptimizer } from "../nn/optimizers.ts";
 import { RandomState } from "../core/random.ts";
 import {
+  checkTrainOptions,
   TRAIN_OPTION_NAMES,
   type TrainOptions,
   type TrainProgress,
@@ -134,6 +135,67 @@ export function checkSettingNames(where: string, setting: unknown): void {
 }
 
 /**
+ * Checks every value of `setting` without training it, and returns it
+ * with the defaults filled in: the network's sizes and options by the
+ * checks of its constructor, the training options by the trainer's
+ * (`checkTrainOptions`). A search checks all its settings so before the
+ * first one trains.
+ * `inputSize` and `numClasses` are the data's; `where` names the setting
+ * in messages.
+ *
+ * @throws {RangeError} (or `TypeError`) starting with `where`: an unknown
+ *   name or a value that the network or the trainer would refuse.
+ *
+ * @example
+ * ```ts
+ * import { checkSetting } from "./setting.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(checkSetting("setting 0", { reg: 0.1 }, 3072, 10).hiddenSize, 50);
+ * assert.throws(
+ *   () => checkSetting("setting 2", { hiddenSize: 0 }, 3072, 10),
+ *   /^RangeError: setting 2: TwoLayerNet hiddenSize must be a positive integer, got 0$/,
+ * );
+ * assert.throws(
+ *   () => checkSetting("setting 1", { learningRate: -1 }, 3072, 10),
+ *   /^RangeError: setting 1: learningRate must be a positive finite number, got -1$/,
+ * );
+ * ```
+ */
+export function checkSetting(
+  where: string,
+  setting: SearchSetting,
+  inputSize: number,
+  numClasses: number,
+  dtype?: DType,
+  backend?: BackendChoice,
+): FullSetting {
+  checkSettingNames(where, setting);
+  try {
+    const resolved = resolveOptimizer(setting);
+    const full: FullSetting = {
+      ...SEARCH_DEFAULTS,
+      ...setting,
+      momentum: "momentum" in resolved ? resolved.momentum : 0,
+    };
+    const { hiddenSize, loss, std, ...train } = full;
+    checkNetworkArguments(inputSize, hiddenSize, numClasses, {
+      std,
+      loss,
+      dtype,
+      backend,
+    });
+    checkTrainOptions(train, inputSize);
+    return full;
+  } catch (error) {
+    const message = `${where}: ${(error as Error).message}`;
+    throw error instanceof TypeError
+      ? new TypeError(message, { cause: error })
+      : new RangeError(message, { cause: error });
+  }
+}
+
+/**
  * Checks the search's data once, in this thread, whatever the number of
  * Workers: integer labels (not truncated on the way to a Worker), one
  * label per row, the same columns in both splits. Returns the number of
@@ -216,9 +278,11 @@ export function gridSettings(
 
 /**
  * Trains one setting from its seed and scores it on the validation set:
- * the unit of work of the search, in this thread or a Worker.
+ * the unit of work of the search, in this thread or a Worker, on any
+ * backend (`"webgpu"` too): it trains with `trainAsync`, so the event
+ * loop keeps turning.
  */
-export function trainSetting(
+export async function trainSetting(
   data: SearchData,
   setting: SearchSetting,
   seed: number,
@@ -227,15 +291,16 @@ export function trainSetting(
     backend?: BackendChoice;
     onProgress?: (p: TrainProgress) => void;
   } = {},
-): { row: Omit<SearchRow, "index">; net: TwoLayerNet } {
-  checkSettingNames("setting", setting);
+): Promise<{ row: Omit<SearchRow, "index">; net: TwoLayerNet }> {
   const classes = checkSearchData(data);
-  const resolved = resolveOptimizer(setting);
-  const full: FullSetting = {
-    ...SEARCH_DEFAULTS,
-    ...setting,
-    momentum: "momentum" in resolved ? resolved.momentum : 0,
-  };
+  const full = checkSetting(
+    "setting",
+    setting,
+    data.XTrain.cols,
+    classes,
+    options.dtype,
+    options.backend,
+  );
   const { hiddenSize, loss, std, ...train } = full;
   const started = performance.now();
   const rng = new RandomState(seed);
@@ -246,12 +311,14 @@ export function trainSetting(
     dtype: options.dtype,
     backend: options.backend,
   });
-  const stats = net.train(data.XTrain, data.yTrain, data.XVal, data.yVal, {
-    ...train,
-    rng,
-    onProgress: options.onProgress,
-  });
-  const valAcc = accuracy(net.predict(data.XVal), data.yVal);
+  const stats = await net.trainAsync(
+    data.XTrain,
+    data.yTrain,
+    data.XVal,
+    data.yVal,
+    { ...train, rng, onProgress: options.onProgress },
+  );
+  const valAcc = accuracy(await net.predictAsync(data.XVal), data.yVal);
   return {
     row: {
       setting: full,
