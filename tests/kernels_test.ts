@@ -316,7 +316,7 @@ Deno.test("an unknown or unavailable backend is refused with the reason", () => 
     {
       name: "RangeError",
       message:
-        'backend must be "auto", "blas", "wasm" or "typescript", got "cuda"',
+        'backend must be "auto", "blas", "wasm", "typescript" or "webgpu", got "cuda"',
     },
   );
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
