@@ -10,6 +10,7 @@ import {
   executeNotebook,
   htmlExport,
   join,
+  type Output,
   requireJupyterInCi,
   stripAnsi,
 } from "./jupyter.ts";
@@ -92,7 +93,20 @@ function checkOutputs(cells: Cell[]): void {
   const charts = outputs.filter((o) =>
     o.data?.["image/svg+xml"] && !join(o.data["text/html"]).includes("<pre>")
   );
-  assert.equal(charts.length, CHARTS, "chart outputs");
+  assert.equal(
+    charts.length,
+    CHARTS,
+    `chart outputs; per code cell (charts/live displays): ${
+      cells.filter((cell) => cell.cell_type === "code").map((cell, k) => {
+        const o = cell.outputs ?? [];
+        const isLive = (x: Output) =>
+          join(x.data?.["text/html"]).includes("<pre>");
+        return `${k}:${
+          o.filter((x) => x.data?.["image/svg+xml"] && !isLive(x)).length
+        }/${o.filter(isLive).length}`;
+      }).join(" ")
+    }`,
+  );
   // The gallery of mistakes names true and predicted classes.
   const gallery = charts.map((o) => join(o.data!["image/svg+xml"]))
     .find((svg) => svg.includes(">true: "));

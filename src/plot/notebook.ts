@@ -15,6 +15,7 @@
  */
 
 import { Figure, jupyterDisplay, type MimeBundle } from "./display.ts";
+import { OUTPUT_PAUSE_MS, pauseForOutput } from "./_output_pause.ts";
 
 /**
  * Receives what {@linkcode show} is given, e.g. to save it as a file.
@@ -96,15 +97,9 @@ export async function show(item: unknown, name?: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, OUTPUT_PAUSE_MS));
 }
 
-/**
- * How long a print in Deno's kernel waits, in milliseconds, so that the
- * kernel's sending side (another thread) has sent it before the cell can
- * end.
- */
-export const OUTPUT_PAUSE_MS = 10;
+export { OUTPUT_PAUSE_MS } from "./_output_pause.ts";
 
 const kept = Symbol.for("twolayer.keepCellOutput");
-const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Inside Deno's Jupyter kernel, makes `console.log`, `info`, `debug`,
@@ -129,7 +124,7 @@ export function keepCellOutput(): void {
     const print = console[method];
     console[method] = (...args: unknown[]) => {
       print(...args);
-      Atomics.wait(pauseCell, 0, 0, OUTPUT_PAUSE_MS);
+      pauseForOutput();
     };
   }
   console[kept] = true;

@@ -8,6 +8,7 @@
  */
 
 import type { MimeBundle } from "./display.ts";
+import { pauseForOutput } from "./_output_pause.ts";
 
 /** Where progress goes; {@linkcode progressReporter} picks one when not given. */
 export type ProgressSink =
@@ -239,6 +240,8 @@ export function progressReporter(options: ProgressOptions): Progress {
           // A broadcast that throws at once is as good as a rejected one.
         }
         displayed = true;
+        // The final state must leave before the cell can end.
+        if (last) pauseForOutput();
         break;
       }
       case "lines": {
