@@ -123,6 +123,8 @@ function checkOutputs(cells: Cell[]): void {
     /^\w+ \d+\.\d%, \w+ \d+\.\d%, \w+ \d+\.\d%$/m,
     "the picture's top three classes",
   );
+  // The cell names the backend it trains on.
+  assert.match(text, /^Training backend: (blas|wasm|typescript|webgpu): .+$/m);
   const table = outputs.find((o) => o.data?.["text/markdown"]);
   assert.match(
     join(table?.data?.["text/markdown"]),

@@ -64,6 +64,7 @@ function checkOutputs(cells: Cell[]): void {
     ).join(""),
   );
   const R = WORKBOOK_REFERENCE;
+  assert.match(text, /^Search backend: (blas|wasm|typescript|webgpu): .+$/m);
 
   // Toy cells.
   assert.match(text, /Difference between your loss and correct loss:\n0\.0\n/);
