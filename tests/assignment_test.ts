@@ -17,7 +17,7 @@ import {
 } from "../tools/assignment.ts";
 import { MarkerError } from "../tools/solution_markers.ts";
 import { WORKBOOK_REFERENCE as R } from "../src/workbook/mod.ts";
-import { missingJupyter } from "./jupyter.ts";
+import { missingJupyter, type Output, runNotebook } from "./jupyter.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CONFIG = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
@@ -408,32 +408,9 @@ Deno.test("the instructor's edition passes every grade test", async () => {
   assert.match(out, /Softmax: 1\.071696123862817\n/);
 });
 
-interface Output {
-  output_type: string;
-  text?: string | string[];
-  data?: Record<string, string | string[]>;
-}
-
-/** Executes the notebook of `dir` headless; nbconvert's result. */
-async function execute(dir: string) {
-  const { code, out } = await run(
-    "jupyter",
-    [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--ExecutePreprocessor.timeout=1800",
-      "--output-dir",
-      dir,
-      "--output",
-      "executed.ipynb",
-      join(dir, "two_layer_net.ipynb"),
-    ],
-    dir,
-    { TWOLAYER_SEARCH: Deno.env.get("TWOLAYER_SEARCH") ?? "quick" },
-  );
-  return { code, out };
+/** Executes the notebook of `dir` headless, from `dir`; nbconvert's result. */
+function execute(dir: string) {
+  return runNotebook(join(dir, "two_layer_net.ipynb"), dir, dir);
 }
 
 Deno.test({

@@ -85,14 +85,16 @@ export function assertPng(base64: string): void {
 }
 
 /**
- * Executes `notebook` with nbconvert (a quick size: TWOLAYER_SEARCH=quick
- * unless set) into `dir`, and returns the executed notebook's path and
- * cells.
+ * Runs `notebook` with nbconvert (a quick size: TWOLAYER_SEARCH=quick
+ * unless set) from folder `cwd` (default this process's), writing
+ * `executed.ipynb` into `dir`: its exit code and output, whether or not a
+ * cell failed.
  */
-export async function executeNotebook(
-  notebook: URL,
+export async function runNotebook(
+  notebook: string,
   dir: string,
-): Promise<{ path: string; cells: Cell[] }> {
+  cwd?: string,
+): Promise<{ code: number; out: string; path: string }> {
   const run = await new Deno.Command("jupyter", {
     args: [
       "nbconvert",
@@ -104,8 +106,9 @@ export async function executeNotebook(
       dir,
       "--output",
       "executed.ipynb",
-      notebook.pathname,
+      notebook,
     ],
+    cwd,
     env: {
       TWOLAYER_SEARCH: Deno.env.get("TWOLAYER_SEARCH") ?? "quick",
       NO_COLOR: "1",
@@ -113,14 +116,28 @@ export async function executeNotebook(
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const stderr = new TextDecoder().decode(run.stderr);
-  assert.ok(
-    run.success,
-    `nbconvert failed (exit ${run.code}); its last output:\n${
-      stderr.slice(-3000)
-    }`,
+  const text = new TextDecoder();
+  return {
+    code: run.code,
+    out: stripAnsi(text.decode(run.stdout) + text.decode(run.stderr)),
+    path: `${dir}/executed.ipynb`,
+  };
+}
+
+/**
+ * Executes `notebook` (see {@linkcode runNotebook}), which must succeed,
+ * and returns the executed notebook's path and cells.
+ */
+export async function executeNotebook(
+  notebook: URL,
+  dir: string,
+): Promise<{ path: string; cells: Cell[] }> {
+  const { code, out, path } = await runNotebook(notebook.pathname, dir);
+  assert.equal(
+    code,
+    0,
+    `nbconvert failed (exit ${code}); its last output:\n${out.slice(-3000)}`,
   );
-  const path = `${dir}/executed.ipynb`;
   return { path, cells: JSON.parse(await Deno.readTextFile(path)).cells };
 }
 
