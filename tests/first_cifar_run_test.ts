@@ -12,7 +12,7 @@ import {
   TwoLayerNet,
 } from "../mod.ts";
 import { WORKBOOK_REFERENCE } from "../src/workbook/mod.ts";
-import { initToyData, initToyModel, TOY_LABELS } from "./toy.ts";
+import { runToyCells } from "./toy.ts";
 
 const data = await getCifar10Data();
 
@@ -27,15 +27,7 @@ for (const backend of availableBackends()) {
     setBackend(backend);
     try {
       // The toy cells: model (seed 0), data (seed 1), training.
-      initToyModel();
-      const X = initToyData();
-      initToyModel().train(X, TOY_LABELS, X, TOY_LABELS, {
-        learningRate: 1e-1,
-        reg: 5e-6,
-        numIters: 100,
-        batchSize: 200,
-        learningRateDecay: 0.95,
-      });
+      runToyCells();
       const lines: string[] = [];
       const net = new TwoLayerNet(32 * 32 * 3, 50, 10);
       const stats = net.train(data.XTrain, data.yTrain, data.XVal, data.yVal, {

@@ -1,6 +1,13 @@
 // The workbook's toy problem for tests, built as the notebook's toy cell
 // builds it.
-import { type LossName, Matrix, random, seed, TwoLayerNet } from "../mod.ts";
+import {
+  type LossName,
+  Matrix,
+  random,
+  seed,
+  type TrainStats,
+  TwoLayerNet,
+} from "../mod.ts";
 
 export const TOY_LABELS = [0, 1, 2, 2, 1];
 
@@ -14,4 +21,24 @@ export function initToyModel(loss: LossName = "mse"): TwoLayerNet {
 export function initToyData(): Matrix {
   seed(1);
   return new Matrix(5, 4, random.randn(20).map((v) => 10 * v));
+}
+
+/** The workbook's toy training cell's settings. */
+export const TOY_TRAINING = {
+  learningRate: 1e-1,
+  reg: 5e-6,
+  numIters: 100,
+  batchSize: 200,
+  learningRateDecay: 0.95,
+};
+
+/**
+ * The notebook's toy cells in order (model, data, training), which draw
+ * from the default stream before the first CIFAR network does; returns the
+ * toy training's stats.
+ */
+export function runToyCells(): TrainStats {
+  initToyModel();
+  const X = initToyData();
+  return initToyModel().train(X, TOY_LABELS, X, TOY_LABELS, TOY_TRAINING);
 }

@@ -6,15 +6,7 @@ import {
   type TrainProgress,
   TwoLayerNet,
 } from "../mod.ts";
-import { initToyData, initToyModel, TOY_LABELS } from "./toy.ts";
-
-const TOY_TRAINING = {
-  learningRate: 1e-1,
-  reg: 5e-6,
-  numIters: 100,
-  batchSize: 200,
-  learningRateDecay: 0.95,
-};
+import { initToyData, initToyModel, TOY_LABELS, TOY_TRAINING } from "./toy.ts";
 
 Deno.test("toy training ends at the workbook's loss", () => {
   // The workbook's cell: X, y from seed(1), then a fresh toy model (seed(0)),

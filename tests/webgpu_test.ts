@@ -28,7 +28,7 @@ import {
 } from "../mod.ts";
 import { gpu } from "../src/kernels/_webgpu_device.ts";
 import { webgpuLossAndGradients } from "../src/kernels/webgpu.ts";
-import { initToyData, initToyModel, TOY_LABELS } from "./toy.ts";
+import { initToyData, initToyModel, runToyCells, TOY_LABELS } from "./toy.ts";
 
 const adapter = await navigator.gpu?.requestAdapter();
 const missing = adapter ? undefined : "no WebGPU adapter (navigator.gpu)";
@@ -353,15 +353,7 @@ Deno.test({
   async fn() {
     const { XTrain, yTrain, XVal, yVal } = data!;
     // The notebook's cells before the run draw from the default stream.
-    initToyModel();
-    const X = initToyData();
-    initToyModel().train(X, TOY_LABELS, X, TOY_LABELS, {
-      learningRate: 1e-1,
-      reg: 5e-6,
-      numIters: 100,
-      batchSize: 200,
-      learningRateDecay: 0.95,
-    });
+    runToyCells();
     const stream = random.getState();
     const options: TrainOptions = {
       numIters: 1000,

@@ -7,7 +7,7 @@ import {
   searchSize,
   WORKBOOK_REFERENCE,
 } from "../src/workbook/mod.ts";
-import { initToyData, initToyModel, TOY_LABELS } from "./toy.ts";
+import { initToyData, initToyModel, TOY_LABELS, TOY_TRAINING } from "./toy.ts";
 
 const R = WORKBOOK_REFERENCE;
 
@@ -41,13 +41,13 @@ Deno.test("compareWithReference judges the toy numbers the notebook computes", (
     );
     gradientErrors[name] = relError(numeric, grads[name]);
   }
-  const toyStats = initToyModel().train(X, TOY_LABELS, X, TOY_LABELS, {
-    learningRate: 1e-1,
-    reg: 5e-6,
-    numIters: 100,
-    batchSize: 200,
-    learningRateDecay: 0.95,
-  });
+  const toyStats = initToyModel().train(
+    X,
+    TOY_LABELS,
+    X,
+    TOY_LABELS,
+    TOY_TRAINING,
+  );
   const partial = compareWithReference({
     toyLoss: loss,
     gradientErrors,
