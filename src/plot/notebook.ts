@@ -8,14 +8,15 @@
  * sender on another thread, and reports the cell finished without waiting
  * for that queue; output sent after the report is dropped by headless
  * runs (`jupyter nbconvert --execute`), or lands in the next cell. Output
- * is queued at once, so a short pause after it, before the cell can end,
- * lets the sender catch up: both functions here pause.
+ * is queued at once, so a pause after it, before the cell can end, lets
+ * the sender catch up: both functions here pause, longer for larger
+ * outputs (a 2 MB picture gallery waits about half a second).
  *
  * @module
  */
 
 import { Figure, jupyterDisplay, type MimeBundle } from "./display.ts";
-import { OUTPUT_PAUSE_MS, pauseForOutput } from "./_output_pause.ts";
+import { outputPauseMs, pauseForOutput } from "./_output_pause.ts";
 
 /**
  * Receives what {@linkcode show} is given, e.g. to save it as a file.
@@ -79,7 +80,7 @@ export async function show(item: unknown, name?: string): Promise<void> {
   }
   if (!hasBundle(item)) {
     await jupyter.display(item);
-    await new Promise((resolve) => setTimeout(resolve, OUTPUT_PAUSE_MS));
+    await new Promise((resolve) => setTimeout(resolve, outputPauseMs()));
     return;
   }
   const data: MimeBundle = { ...item[jupyterDisplay]() };
@@ -94,7 +95,10 @@ export async function show(item: unknown, name?: string): Promise<void> {
     }
   }
   await jupyter.broadcast("display_data", { data, metadata, transient: {} });
-  await new Promise((resolve) => setTimeout(resolve, OUTPUT_PAUSE_MS));
+  // Longer for larger outputs: a 2 MB picture gallery takes the kernel's
+  // sender a while, and the cell must not end before it has gone.
+  const bytes = Object.values(data).reduce((n, v) => n + v.length, 0);
+  await new Promise((resolve) => setTimeout(resolve, outputPauseMs(bytes)));
 }
 
 export { OUTPUT_PAUSE_MS } from "./_output_pause.ts";

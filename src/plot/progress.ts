@@ -241,7 +241,11 @@ export function progressReporter(options: ProgressOptions): Progress {
         }
         displayed = true;
         // The final state must leave before the cell can end.
-        if (last) pauseForOutput();
+        if (last) {
+          pauseForOutput(
+            Object.values(data).reduce((n, v) => n + v.length, 0),
+          );
+        }
         break;
       }
       case "lines": {
