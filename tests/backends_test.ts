@@ -13,6 +13,8 @@ import {
   seed,
   TwoLayerNet,
 } from "../mod.ts";
+import { endsEpoch } from "../src/nn/trainer.ts";
+import { epochCaseNet, EPOCHS, f64, trainEpochCase } from "./epoch_cases.ts";
 import { initToyData, TOY_LABELS } from "./toy.ts";
 
 const CORRECT_SCORES = [
@@ -121,4 +123,45 @@ Deno.test("a float32 network converts float64 inputs alike on every call", () =>
   const a = net.scores(X), b = net.scores(X);
   assert.equal(a.dtype, "float32");
   assert.deepEqual(a.data, b.data);
+});
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    max = Math.max(max, Math.abs(a[i] - b[i]));
+  }
+  return max;
+}
+
+for (const backend of availableBackends()) {
+  for (const c of EPOCHS.cases) {
+    const B = c.options.batchSize!;
+    Deno.test(`${backend} float64: the workbook's train loop matches numpy for N / batchSize = ${c.N} / ${B} (epochEnd ${c.epochEnd}, ${c.loss})`, async () => {
+      const net = epochCaseNet(c, backend, "float64");
+      const { stats, ends } = await trainEpochCase(net, c);
+      assert.deepEqual(ends, c.epochEnds);
+      assert.deepEqual(stats.trainAccHistory, c.trainAccHistory);
+      assert.deepEqual(stats.valAccHistory, c.valAccHistory);
+      const losses = maxDifference(stats.lossHistory, f64(c.lossHistory));
+      assert.ok(losses <= 1e-12, `losses differ by ${losses}`);
+      PARAM_NAMES.forEach((name, k) => {
+        const p = net.params[name];
+        const d = maxDifference("data" in p ? p.data : p, f64(c.end[k]));
+        assert.ok(d <= 1e-12, `${name} differs by ${d}`);
+      });
+    });
+  }
+}
+
+Deno.test("the workbook's rule ends its first epoch after 0 where Python's it % (N / B) == 0 does", () => {
+  for (const { N, batchSize, iteration } of EPOCHS.firstEpochEnds) {
+    assert.ok(endsEpoch(iteration, N, batchSize), `${N} / ${batchSize}`);
+    // Python checked the 1,000 iterations before; so does this, and the
+    // first 1,000.
+    for (let d = 1; d < Math.min(iteration, 1000); d++) {
+      assert.ok(!endsEpoch(iteration - d, N, batchSize), `${iteration - d}`);
+      assert.ok(!endsEpoch(d, N, batchSize), `${d}`);
+    }
+  }
 });

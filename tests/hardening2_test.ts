@@ -677,6 +677,14 @@ Deno.test("every setting's values are checked before the first one trains, with 
       "setting 2: earlyStopping.patience must be a positive integer (epochs), got 0",
     ],
     [
+      { earlyStopping: { patience: 2 }, batchSize: 7 },
+      'setting 2: earlyStopping compares epochs, but N / batchSize = 40 / 7 = 5.714285714285714 is not whole: under epochEnd "workbook" (the default, the workbook\'s it % (N / batchSize) == 0) the first epoch after iteration 0 would end at iteration 6433713753386423; pass epochEnd: "ceil" to end epoch k at iteration ⌈k N / batchSize⌉ (the first at iteration 6), or a batchSize that divides N',
+    ],
+    [
+      { epochEnd: "round" as "ceil" },
+      'setting 2: epochEnd must be "workbook" or "ceil", got "round"',
+    ],
+    [
       { augment: { flipHorizontal: true, imageShape: [2, 2, 1] } },
       "setting 2: augment imageShape must be 3 positive integers [height, width, channels] with product 5, got [2,2,1]",
     ],

@@ -143,6 +143,50 @@ Deno.test("a failing Jupyter broadcast does not break the work it reports on", a
   await new Promise((resolve) => setTimeout(resolve, 10));
 });
 
+Deno.test("an output that fails goes quiet, and the training it reports on goes on", () => {
+  const X = initToyData();
+  for (const kind of ["terminal", "lines"] as const) {
+    let tries = 0;
+    const fail = () => {
+      if (++tries > 2) throw new Error("No space left on device (os error 28)");
+    };
+    const sink: ProgressSink = kind === "terminal"
+      ? { kind, write: fail }
+      : { kind, log: fail, every: 0.01 };
+    const stats = trainNetwork(initToyModel(), X, TOY_LABELS, X, TOY_LABELS, {
+      learningRate: 1e-1,
+      numIters: 20,
+      batchSize: 5,
+      onProgress: trainingProgress({ interval: 0, sink }),
+    });
+    assert.equal(stats.lossHistory.length, 20);
+    // Two lines out, the third failed, then none tried.
+    assert.equal(tries, 3, kind);
+  }
+});
+
+Deno.test("training with its progress on a full standard error (2>/dev/full) ends normally", async () => {
+  const code = `
+    import { Matrix, RandomState, TwoLayerNet } from "./mod.ts";
+    import { trainingProgress } from "./src/plot/mod.ts";
+    const rng = new RandomState(0);
+    const X = new Matrix(40, 4, rng.randn(160));
+    const y = rng.randint(0, 3, 40);
+    const net = new TwoLayerNet(4, 5, 3, { rng });
+    const stats = await net.trainAsync(X, y, X, y, {
+      numIters: 50, batchSize: 10, rng,
+      onProgress: trainingProgress({ interval: 0 }),
+    });
+    console.log("trained", stats.lossHistory.length);`;
+  const { code: status, stdout } = await new Deno.Command("sh", {
+    args: ["-c", 'exec "$0" eval "$1" 2>/dev/full', Deno.execPath(), code],
+    cwd: new URL("..", import.meta.url),
+    stdout: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(stdout), "trained 50\n");
+  assert.equal(status, 0);
+});
+
 Deno.test("lines sink logs a line per step of progress, and quiet logs nothing", () => {
   const lines: string[] = [];
   const sink: ProgressSink = {

@@ -18,10 +18,12 @@ import {
   type LossName,
   Matrix,
   type OptimizerName,
+  PARAM_NAMES,
   random,
   RandomState,
   relError,
   searchHyperparameters,
+  type TrainCheckpoint,
   TrainingInterrupted,
   type TrainOptions,
   TwoLayerNet,
@@ -29,6 +31,7 @@ import {
 import { gpu } from "../src/kernels/_webgpu_device.ts";
 import { webgpuLossAndGradients } from "../src/kernels/webgpu.ts";
 import { initToyData, initToyModel, runToyCells, TOY_LABELS } from "./toy.ts";
+import { epochCaseNet, EPOCHS, f64, trainEpochCase } from "./epoch_cases.ts";
 
 const adapter = await navigator.gpu?.requestAdapter();
 const missing = adapter ? undefined : "no WebGPU adapter (navigator.gpu)";
@@ -386,5 +389,230 @@ Deno.test({
         assert.equal(predicted[i], expected[i], `row ${i}`);
       }
     }
+  },
+});
+
+Deno.test({
+  name:
+    "webgpu: the workbook's train loop matches numpy, whole and non-whole N / batchSize (float32)",
+  ignore,
+  async fn() {
+    for (const c of EPOCHS.cases) {
+      const what = `${c.N} / ${c.options.batchSize} ${c.epochEnd}`;
+      const net = epochCaseNet(c, "webgpu", "float32");
+      const { stats, ends } = await trainEpochCase(net, c);
+      assert.deepEqual(ends, c.epochEnds, what);
+      assert.deepEqual(stats.trainAccHistory, c.trainAccHistory, what);
+      assert.deepEqual(stats.valAccHistory, c.valAccHistory, what);
+      const lossError = relError(stats.lossHistory, f64(c.lossHistory));
+      assert.ok(lossError < 1e-5, `${what} losses: ${lossError}`);
+      PARAM_NAMES.forEach((name, k) => {
+        const p = net.params[name];
+        const d = scaledDifference("data" in p ? p.data : p, f64(c.end[k]));
+        assert.ok(d < 1e-5, `${what} ${name}: ${d}`);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "webgpu: an empty validation set trains (no 0-byte write), with NaN accuracies as on the CPU",
+  ignore,
+  async fn() {
+    const { X, y } = synthetic(6);
+    const none = new Matrix(0, 12, new Float32Array(0));
+    const options: TrainOptions = { numIters: 30, batchSize: 20 };
+    const make = (backend: "webgpu" | "wasm") =>
+      new TwoLayerNet(12, 7, 4, {
+        std: 0.1,
+        rng: new RandomState(1),
+        dtype: "float32",
+        backend,
+      });
+    const want = await make("wasm").trainAsync(X, y, none, [], {
+      ...options,
+      rng: new RandomState(2),
+    });
+    const got = await make("webgpu").trainAsync(X, y, none, [], {
+      ...options,
+      rng: new RandomState(2),
+    });
+    assert.deepEqual(got.valAccHistory, [NaN, NaN]);
+    assert.deepEqual(got.valAccHistory, want.valAccHistory);
+    assert.deepEqual(got.trainAccHistory, want.trainAccHistory);
+    assert.ok(relError(got.lossHistory, want.lossHistory) < 1e-5);
+  },
+});
+
+/** A valid checkpoint at iteration 0 of an SGD run, from other weights. */
+function startCheckpoint(): TrainCheckpoint {
+  const other = new TwoLayerNet(12, 7, 4, {
+    std: 0.1,
+    rng: new RandomState(11),
+    dtype: "float32",
+  });
+  return {
+    iteration: 0,
+    learningRate: 0.05,
+    params: PARAM_NAMES.map((name) => {
+      const p = other.params[name];
+      return ("data" in p ? p.data : p).slice();
+    }),
+    optimizer: { step: 0, first: [], second: [] },
+    rng: new RandomState(3).getState(),
+    lossHistory: [],
+    trainAccHistory: [],
+    valAccHistory: [],
+  };
+}
+
+Deno.test({
+  name:
+    "webgpu: a refused checkpoint leaves the network as it was; a good one resumes as on the CPU",
+  ignore,
+  async fn() {
+    const { X, y } = synthetic(7);
+    const options: TrainOptions = {
+      learningRate: 0.05,
+      numIters: 30,
+      batchSize: 20,
+    };
+    const good = startCheckpoint();
+    const net = new TwoLayerNet(12, 7, 4, {
+      std: 0.1,
+      rng: new RandomState(1),
+      backend: "webgpu",
+    });
+    const before = net.params.W1.data.slice();
+    const refusals: [TrainCheckpoint, TrainOptions, string][] = [
+      [
+        good,
+        { optimizer: "adam" },
+        `resumeFrom.optimizer does not fit "adam" on these parameters: expected 4 + 4 arrays of the parameters' sizes, got 0 + 0`,
+      ],
+      [
+        { ...good, rng: { ...good.rng, key: new Uint32Array(10) } },
+        {},
+        "resumeFrom.rng: RandomState snapshot key must hold 624 integers in 0..2**32-1, got 10 values",
+      ],
+      [
+        { ...good, learningRate: -5 },
+        {},
+        "resumeFrom.learningRate must be a positive finite number, got -5",
+      ],
+    ];
+    for (const [resumeFrom, extra, message] of refusals) {
+      await assert.rejects(
+        () => net.trainAsync(X, y, X, y, { ...options, ...extra, resumeFrom }),
+        (e: Error) => e.message === message,
+      );
+      assert.deepEqual(net.params.W1.data, before, message);
+    }
+    const got = await net.trainAsync(X, y, X, y, {
+      ...options,
+      resumeFrom: good,
+    });
+    const cpu = new TwoLayerNet(12, 7, 4, {
+      dtype: "float32",
+      backend: "wasm",
+    });
+    const want = await cpu.trainAsync(X, y, X, y, {
+      ...options,
+      resumeFrom: good,
+    });
+    assert.ok(relError(got.lossHistory, want.lossHistory) < 1e-5);
+    assert.ok(scaledDifference(net.params.W1.data, cpu.params.W1.data) < 1e-5);
+  },
+});
+
+Deno.test({
+  name:
+    "webgpu: a second trainAsync on a network that is training is refused; the first runs as alone",
+  ignore,
+  async fn() {
+    const { X, y } = synthetic(8);
+    const options: TrainOptions = {
+      learningRate: 0.05,
+      numIters: 40,
+      batchSize: 20,
+    };
+    const make = () =>
+      new TwoLayerNet(12, 7, 4, {
+        std: 0.1,
+        rng: new RandomState(1),
+        backend: "webgpu",
+      });
+    const alone = make();
+    const want = await alone.trainAsync(X, y, X, y, {
+      ...options,
+      rng: new RandomState(2),
+    });
+    const net = make();
+    const first = net.trainAsync(X, y, X, y, {
+      ...options,
+      rng: new RandomState(2),
+    });
+    await assert.rejects(
+      () => net.trainAsync(X, y, X, y, { ...options, rng: new RandomState(5) }),
+      /^Error: this network is already training \(an earlier train or trainAsync call on it has not finished\): await that call before training the network again, or train a copy \(net\.clone\(\)\)$/,
+    );
+    assert.deepEqual(await first, want);
+    assert.deepEqual(net.params, alone.params);
+  },
+});
+
+Deno.test({
+  name:
+    "webgpu: a report that throws at iteration 20 leaves iteration 20's weights and stream, as on the CPU",
+  ignore,
+  async fn() {
+    const { X, y } = synthetic(3);
+    // 300 / 20 = 15 iterations per epoch: the GPU runs [16, 31) at once,
+    // then goes back to iteration 20.
+    const options: TrainOptions = {
+      optimizer: "adam",
+      learningRate: 0.01,
+      numIters: 60,
+      batchSize: 20,
+      onProgress: (p) => {
+        if (p.iteration === 20) throw new Error("enough");
+      },
+    };
+    const make = (backend: "webgpu" | "wasm") =>
+      new TwoLayerNet(12, 7, 4, {
+        std: 0.1,
+        rng: new RandomState(1),
+        dtype: "float32",
+        backend,
+      });
+    const cpu = make("wasm"), cpuRng = new RandomState(2);
+    await assert.rejects(
+      () => cpu.trainAsync(X, y, X, y, { ...options, rng: cpuRng }),
+      /^Error: enough$/,
+    );
+    const net = make("webgpu"), gpuRng = new RandomState(2);
+    await assert.rejects(
+      () => net.trainAsync(X, y, X, y, { ...options, rng: gpuRng }),
+      /^Error: enough$/,
+    );
+    assert.deepEqual(gpuRng.getState(), cpuRng.getState());
+    for (const name of ["W1", "b1", "W2", "b2"] as const) {
+      const p = net.params[name], q = cpu.params[name];
+      const d = scaledDifference(
+        "data" in p ? p.data : p,
+        "data" in q ? q.data : q,
+      );
+      assert.ok(d < 1e-5, `${name}: ${d}`);
+    }
+    // Not the weights of iteration 31, where the GPU's span ended.
+    const on = make("wasm");
+    await on.trainAsync(X, y, X, y, {
+      ...options,
+      numIters: 31,
+      onProgress: undefined,
+      rng: new RandomState(2),
+    });
+    assert.ok(scaledDifference(net.params.W1.data, on.params.W1.data) > 1e-3);
   },
 });

@@ -87,13 +87,29 @@ export class RandomState {
     };
   }
 
-  /** Restores a state taken with {@linkcode RandomState.getState}. */
+  /**
+   * Restores a state taken with {@linkcode RandomState.getState}, checked
+   * whole first: on a bad snapshot the stream is unchanged.
+   *
+   * @throws {RangeError} for a key that is not 624 words in 0..2^32-1 or
+   *   is all zeros (the generator would draw zeros forever), a `pos`
+   *   outside 0..624, or a `hasGauss` or `gauss` of the wrong kind.
+   *
+   * @example
+   * ```ts
+   * import { RandomState } from "@twolayer/net";
+   * import assert from "node:assert/strict";
+   *
+   * const rng = new RandomState(0);
+   * assert.throws(
+   *   () => rng.setState({ ...rng.getState(), pos: NaN }),
+   *   /^RangeError: RandomState snapshot pos must be an integer in 0..624, got NaN$/,
+   * );
+   * ```
+   */
   setState(state: RandomStateSnapshot): void {
-    if (state.key.length !== N || state.pos < 0 || state.pos > N) {
-      throw new RangeError(
-        `RandomState snapshot needs ${N} key words and pos 0..${N}, got ${state.key.length} words and pos ${state.pos}`,
-      );
-    }
+    const problem = snapshotProblem(state);
+    if (problem) throw new RangeError(`RandomState snapshot ${problem}`);
     this.#key.set(state.key);
     this.#pos = state.pos;
     this.#hasGauss = state.hasGauss;
@@ -258,4 +274,39 @@ export const random: RandomState = new RandomState();
  */
 export function seed(s: number): void {
   random.seed(s);
+}
+
+/** What is wrong with `state` as a snapshot, or undefined when nothing is. */
+function snapshotProblem(state: RandomStateSnapshot): string | undefined {
+  if (typeof state !== "object" || state === null) {
+    return `must be an object { key, pos, hasGauss, gauss }, got ${state}`;
+  }
+  const { key, pos, hasGauss, gauss } = state;
+  const length = (key as { length?: unknown } | null)?.length;
+  if (length !== N) {
+    return `key must hold ${N} integers in 0..2**32-1, got ${
+      typeof length === "number" ? `${length} values` : String(key)
+    }`;
+  }
+  let any = 0;
+  for (let i = 0; i < N; i++) {
+    const word = key[i];
+    if (!Number.isInteger(word) || word < 0 || word > 0xffffffff) {
+      return `key must hold ${N} integers in 0..2**32-1, but key[${i}] is ${word}`;
+    }
+    any |= word;
+  }
+  if (any === 0) {
+    return "key is all zeros, from which the Mersenne Twister draws only zeros";
+  }
+  if (!Number.isInteger(pos) || pos < 0 || pos > N) {
+    return `pos must be an integer in 0..${N}, got ${pos}`;
+  }
+  if (typeof hasGauss !== "boolean") {
+    return `hasGauss must be true or false, got ${hasGauss}`;
+  }
+  if (typeof gauss !== "number" || !Number.isFinite(gauss)) {
+    return `gauss must be a finite number, got ${gauss}`;
+  }
+  return undefined;
 }

@@ -12,9 +12,10 @@ import { type FloatArray, Matrix } from "../core/matrix.ts";
 import { RandomState } from "../core/random.ts";
 import type { LossName } from "../nn/losses.ts";
 import type { OptimizerState } from "../nn/optimizers.ts";
-import type { Params } from "../nn/params.ts";
+import { PARAM_NAMES, type Params } from "../nn/params.ts";
 import type {
   SpanResult,
+  TrainCheckpoint,
   TrainingRun,
   TrainingSpan,
   TrainingStep,
@@ -44,7 +45,8 @@ const PREDICT_BLOCK = 256;
 /**
  * The GPU's training step for `run`: uploads the network, its update
  * rule's state and both data sets once, then runs whole epochs per span
- * and reads back their losses and accuracies.
+ * and reads back their losses and accuracies, and after every span the
+ * weights and the rule's state.
  *
  * @throws {Error} when WebGPU is unavailable or the network does not fit.
  */
@@ -67,7 +69,7 @@ class WebgpuStep implements TrainingStep {
   #val?: RowChunks;
   /** Updates applied (Adam's step count). */
   #t: number;
-  /** The state read back with the last epoch's results, until the next span. */
+  /** The state read back with the last span's results, until the next span. */
   #state?: { params: Float32Array; opt: Float32Array };
 
   constructor(run: TrainingRun, loss: LossName) {
@@ -107,7 +109,22 @@ class WebgpuStep implements TrainingStep {
       val[i] = i;
       val[M + i] = yVal[i];
     }
-    network.gpu.device.queue.writeBuffer(network.draws, 0, val);
+    // An empty validation set has nothing to write, and Deno 2.9's
+    // writeBuffer panics (an uncatchable crash) on a write of 0 bytes.
+    if (M > 0) network.gpu.device.queue.writeBuffer(network.draws, 0, val);
+  }
+
+  restore(checkpoint: TrainCheckpoint): void {
+    const network = this.#gpu!;
+    const { params } = this.#run.net;
+    PARAM_NAMES.forEach((name, k) => {
+      const p = params[name];
+      ("data" in p ? p.data : p).set(checkpoint.params[k]);
+    });
+    network.writeParams(params);
+    network.writeOptimizer(checkpoint.learningRate, checkpoint.optimizer);
+    this.#t = checkpoint.optimizer.step;
+    this.#state = undefined;
   }
 
   async run(span: TrainingSpan): Promise<SpanResult> {
@@ -193,13 +210,13 @@ class WebgpuStep implements TrainingStep {
       },
       [
         { buffer: network.outputs, count: outputs },
-        ...(span.epochEnd ? this.#stateReads(network) : []),
+        ...this.#stateReads(network),
       ],
     );
     this.#t += n;
+    this.#state = { params, opt };
     const losses = Float64Array.from(results.subarray(0, n));
     if (!span.epochEnd) return { losses };
-    this.#state = { params, opt };
     let hits = 0;
     for (let k = 0; k < blocks; k++) hits += results[MAX_SPAN + 1 + k];
     return { losses, trainAcc: results[MAX_SPAN] / B, valAcc: hits / M };

@@ -135,6 +135,88 @@ export interface OptimizerState {
 }
 
 /**
+ * Throws unless `state` can continue update rule `settings` on parameters
+ * of `sizes` values: a step count, then per parameter a velocity or first
+ * moment (not for `"sgd"`) and Adam's second moment (Adam only), of the
+ * parameters' sizes, finite, and the second moment not negative. `what`
+ * names the state in messages.
+ *
+ * @throws {RangeError} naming the first problem.
+ *
+ * @example
+ * ```ts
+ * import { checkOptimizerState } from "./optimizers.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const momentum = { step: 3, first: [new Float64Array(2)], second: [] };
+ * checkOptimizerState({ optimizer: "momentum", momentum: 0.9 }, [2], momentum);
+ * assert.throws(
+ *   () => checkOptimizerState(
+ *     { optimizer: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+ *     [2],
+ *     momentum,
+ *   ),
+ *   /^RangeError: optimizer state does not fit "adam" on these parameters: expected 1 \+ 1 arrays of the parameters' sizes, got 1 \+ 0$/,
+ * );
+ * ```
+ */
+export function checkOptimizerState(
+  settings: ResolvedOptimizer,
+  sizes: readonly number[],
+  state: OptimizerState,
+  what = "optimizer state",
+): void {
+  if (typeof state !== "object" || state === null) {
+    throw new RangeError(
+      `${what} must be an update rule's state { step, first, second }, got ${state}`,
+    );
+  }
+  for (const part of ["first", "second"] as const) {
+    const value: unknown = state[part];
+    if (!Array.isArray(value)) {
+      throw new RangeError(
+        `${what}.${part} must be an array (of one array per parameter, or none), got ${
+          typeof value === "string" ? JSON.stringify(value) : value
+        }`,
+      );
+    }
+  }
+  if (!Number.isSafeInteger(state.step) || state.step < 0) {
+    throw new RangeError(
+      `${what}.step must be a non-negative integer, got ${state.step}`,
+    );
+  }
+  const kind = settings.optimizer;
+  const firsts = kind === "sgd" ? 0 : sizes.length;
+  const seconds = kind === "adam" ? sizes.length : 0;
+  const fits = (saved: unknown[], count: number) =>
+    saved.length === count &&
+    saved.every((s, k) =>
+      (s instanceof Float64Array || s instanceof Float32Array) &&
+      s.length === sizes[k]
+    );
+  if (!fits(state.first, firsts) || !fits(state.second, seconds)) {
+    throw new RangeError(
+      `${what} does not fit "${kind}" on these parameters: expected ${firsts} + ${seconds} arrays of the parameters' sizes, got ${state.first.length} + ${state.second.length}`,
+    );
+  }
+  for (const part of ["first", "second"] as const) {
+    state[part].forEach((values, k) => {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (!Number.isFinite(v) || (part === "second" && v < 0)) {
+          throw new RangeError(
+            `${what}.${part}[${k}] must hold ${
+              part === "second" ? "non-negative " : ""
+            }finite numbers, but element ${i} is ${v}`,
+          );
+        }
+      }
+    });
+  }
+}
+
+/**
  * One update rule with its state (velocities, moments, step count) for a
  * fixed list of parameters.
  *
@@ -183,14 +265,11 @@ export class Optimizer {
     this.#second = kind === "adam" ? state() : [];
     this.#sgd = axpy;
     if (from) {
-      const fits = (saved: Float64Array[], own: Float64Array[]) =>
-        saved.length === own.length &&
-        saved.every((s, k) => s.length === own[k].length);
-      if (!fits(from.first, this.#first) || !fits(from.second, this.#second)) {
-        throw new RangeError(
-          `optimizer state does not fit "${kind}" on these parameters: expected ${this.#first.length} + ${this.#second.length} arrays of the parameters' sizes, got ${from.first.length} + ${from.second.length}`,
-        );
-      }
+      checkOptimizerState(
+        this.settings,
+        params.map((p) => p.length),
+        from,
+      );
       from.first.forEach((s, k) => this.#first[k].set(s));
       from.second.forEach((s, k) => this.#second[k].set(s));
       this.#t = from.step;

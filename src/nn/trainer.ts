@@ -27,9 +27,10 @@ import {
   RandomState,
   type RandomStateSnapshot,
 } from "../core/random.ts";
-import { assertFinite } from "../kernels/elementwise.ts";
+import { assertFinite, firstNonFinite } from "../kernels/elementwise.ts";
 import { accuracy } from "./metrics.ts";
 import {
+  checkOptimizerState,
   Optimizer,
   type OptimizerOptions,
   type OptimizerState,
@@ -84,6 +85,22 @@ export interface TrainOptions extends OptimizerOptions {
   numIters?: number;
   /** Rows per minibatch, drawn with replacement (default 200). */
   batchSize?: number;
+  /**
+   * Which iterations end an epoch, where the accuracies are recorded and
+   * the learning rate decays (see {@linkcode endsEpoch}):
+   * - `"workbook"` (default): the workbook's `it % iterations_per_epoch ==
+   *   0` with `iterations_per_epoch = max(N / batchSize, 1)`, a float,
+   *   exactly as numpy computes it. Where N / batchSize is whole, every
+   *   N / batchSize iterations; where it is not, only where that float
+   *   divides `it` exactly: 49,000 rows in batches of 128 (382.8125 per
+   *   epoch) end epochs at 0, 6125, 12250, …, and 40 rows in batches of 7
+   *   at iteration 0 only. Early stopping needs a whole N / batchSize here.
+   * - `"ceil"`: epoch k ends at iteration ⌈k N / batchSize⌉ (0-based), the
+   *   first by which k epochs' worth of rows have been drawn: an epoch's
+   *   worth of rows apart for any N and batchSize (the same as the
+   *   workbook's where N / batchSize is whole).
+   */
+  epochEnd?: "workbook" | "ceil";
   /** Print `iteration i / n: loss L` every 100 iterations (default false). */
   verbose?: boolean;
   /** Stream for the minibatches (default: the module's global `random`). */
@@ -91,12 +108,18 @@ export interface TrainOptions extends OptimizerOptions {
   /**
    * Stop when validation accuracy has not improved for `patience` epochs,
    * and in any case end with the weights of the best epoch. Needs a
-   * validation set of at least one row.
+   * validation set of at least one row, and epochs of whole iterations: a
+   * whole N / batchSize, or `epochEnd: "ceil"`.
    */
   earlyStopping?: EarlyStoppingOptions;
   /** Augment each minibatch, e.g. `{ flipHorizontal: true }`. */
   augment?: AugmentOptions;
-  /** Called after every iteration, e.g. to drive a progress bar. */
+  /**
+   * Called after every iteration, e.g. to drive a progress bar. If it
+   * throws, training stops there and the error propagates: the network
+   * holds the weights after that iteration and the stream has drawn its
+   * batches, on every backend (a GPU that ran ahead goes back).
+   */
   onProgress?: (progress: TrainProgress) => void;
   /** Where verbose lines go (default `console.log`). */
   log?: (line: string) => void;
@@ -104,10 +127,22 @@ export interface TrainOptions extends OptimizerOptions {
    * Continue a run from a checkpoint (from a {@linkcode TrainingInterrupted}
    * error) instead of starting afresh: its weights, iteration, learning
    * rate, update-rule state, random stream and histories. Pass the options
-   * of the interrupted run, on any backend.
+   * of the interrupted run, on any backend. The whole checkpoint is checked
+   * against them first (sizes, finite values, the stream, the rule's
+   * state, one accuracy per epoch ended): a refused one changes nothing.
    */
   resumeFrom?: TrainCheckpoint;
 }
+
+/**
+ * Where epochs end (see {@linkcode TrainOptions.epochEnd} and
+ * {@linkcode endsEpoch}): `"workbook"`, the workbook's `it %
+ * iterations_per_epoch == 0`, or `"ceil"`, epoch k at iteration
+ * ⌈k N / batchSize⌉.
+ */
+export type EpochEnd = NonNullable<TrainOptions["epochEnd"]>;
+
+const EPOCH_ENDS: readonly EpochEnd[] = ["workbook", "ceil"];
 
 /** Histories returned by training, as the workbook's `stats` dict. */
 export interface TrainStats {
@@ -141,9 +176,11 @@ export type TrainSettings = Omit<
 >;
 
 /**
- * Everything needed to continue a run after its last finished epoch, as a
- * {@linkcode TrainingInterrupted} error carries it: pass it back as
- * {@linkcode TrainOptions.resumeFrom}.
+ * Everything needed to continue a run from the last point where a
+ * device's weights came back (every epoch end, and at least every 512
+ * iterations on a GPU), as a {@linkcode TrainingInterrupted} error carries
+ * it: pass it back as {@linkcode TrainOptions.resumeFrom}, whole and
+ * unchanged (training checks all of it before anything changes).
  */
 export interface TrainCheckpoint {
   /** Iterations finished (the run continues with this one). */
@@ -168,12 +205,13 @@ export interface TrainCheckpoint {
 
 /**
  * Training stopped by something outside the run (a lost GPU device): the
- * network holds the weights of the last finished epoch, and
+ * network holds the weights of the last point where the device's weights
+ * came back (see {@linkcode TrainCheckpoint}), and
  * {@linkcode TrainingInterrupted.checkpoint} continues from there, for
  * example on the CPU.
  */
 export class TrainingInterrupted extends Error {
-  /** The state after the last finished epoch (or the start). */
+  /** The state at the last checkpoint (or the start). */
   readonly checkpoint: TrainCheckpoint;
 
   /** An error for a run stopped by `cause`, resumable from `checkpoint`. */
@@ -202,6 +240,7 @@ export const TRAIN_OPTION_NAMES: readonly (keyof TrainOptions)[] = [
   "reg",
   "numIters",
   "batchSize",
+  "epochEnd",
   "verbose",
   "rng",
   "optimizer",
@@ -223,6 +262,7 @@ export interface CheckedTrainOptions {
   reg: number;
   numIters: number;
   batchSize: number;
+  epochEnd: EpochEnd;
   verbose: boolean;
   rng: RandomState;
   optimizer: ResolvedOptimizer;
@@ -237,7 +277,9 @@ export interface CheckedTrainOptions {
  * Checks every training option, names and values, without training: what
  * the trainer checks first, and what a search checks for every setting
  * before the first one trains. With `inputSize`, also the augmentation's
- * image shape and the minibatch's size against it.
+ * image shape and the minibatch's size against it; with `numTrain` (the
+ * training rows), also that early stopping gets epochs of whole
+ * iterations (see {@linkcode TrainOptions.epochEnd}).
  *
  * @throws {RangeError} for an unknown option or a value out of range.
  * @throws {TypeError} for an option of the wrong type.
@@ -252,11 +294,19 @@ export interface CheckedTrainOptions {
  *   () => checkTrainOptions({ learningRate: 0 }),
  *   /learningRate must be a positive finite number, got 0/,
  * );
+ * // 49,000 rows in batches of 128: the workbook's epochs are 6125 apart.
+ * const early = { earlyStopping: { patience: 3 }, batchSize: 128 };
+ * assert.throws(
+ *   () => checkTrainOptions(early, 3072, 49000),
+ *   /the first epoch after iteration 0 would end at iteration 6125/,
+ * );
+ * checkTrainOptions({ ...early, epochEnd: "ceil" }, 3072, 49000);
  * ```
  */
 export function checkTrainOptions(
   options: TrainOptions,
   inputSize?: number,
+  numTrain?: number,
 ): CheckedTrainOptions {
   checkOptionNames("train", options, TRAIN_OPTION_NAMES);
   const {
@@ -265,6 +315,7 @@ export function checkTrainOptions(
     reg = 5e-6,
     numIters = 100,
     batchSize = 200,
+    epochEnd = "workbook",
     verbose = false,
     rng = random,
     earlyStopping,
@@ -313,6 +364,11 @@ export function checkTrainOptions(
       8,
     );
   }
+  if (!EPOCH_ENDS.includes(epochEnd)) {
+    throw new RangeError(
+      `epochEnd must be "workbook" or "ceil", got ${show(epochEnd)}`,
+    );
+  }
   if (typeof verbose !== "boolean") {
     throw new TypeError(`verbose must be true or false, got ${show(verbose)}`);
   }
@@ -331,12 +387,16 @@ export function checkTrainOptions(
   if (augment !== undefined && inputSize !== undefined) {
     augmenter(augment, inputSize);
   }
+  if (patience !== undefined && numTrain !== undefined) {
+    checkWholeEpochs(numTrain, batchSize, epochEnd);
+  }
   return {
     learningRate,
     learningRateDecay,
     reg,
     numIters,
     batchSize,
+    epochEnd,
     verbose,
     rng,
     optimizer,
@@ -350,34 +410,76 @@ export function checkTrainOptions(
 
 /**
  * Whether iteration `it` (0-based) ends an epoch, for `numTrain` rows in
- * batches of `batchSize`: an epoch is `numTrain / batchSize` iterations (a
- * real number), and epoch k ends at the first iteration by which k epochs'
- * worth of rows have been drawn, `⌈k · numTrain / batchSize⌉`. Where
- * `numTrain / batchSize` is whole this is the workbook's
- * `it % iterations_per_epoch == 0`; with more rows per batch than
- * `numTrain`, every iteration ends an epoch (the workbook's
- * `max(N / batch_size, 1)`).
+ * batches of `batchSize`, under `rule` (see {@linkcode TrainOptions.epochEnd}):
+ * - `"workbook"`: the workbook's `it % iterations_per_epoch == 0` with
+ *   `iterations_per_epoch = max(numTrain / batchSize, 1)`, a float. The
+ *   remainder of two positive numbers is exact in JavaScript as in Python,
+ *   so this is numpy's answer for every `it`, rounding of the quotient
+ *   included: a non-whole quotient `p / 2^e` (p odd) divides only the
+ *   multiples of `p`.
+ * - `"ceil"`: epoch k ends at `⌈k · numTrain / batchSize⌉`, the first
+ *   iteration by which k epochs' worth of rows have been drawn.
+ *
+ * Both end every `numTrain / batchSize` iterations where that is whole, and
+ * at every iteration where `batchSize >= numTrain`.
  *
  * @example
  * ```ts
  * import { endsEpoch } from "./trainer.ts";
  * import assert from "node:assert/strict";
  *
- * const ends = (n: number, b: number) =>
- *   [...Array(1000).keys()].filter((it) => endsEpoch(it, n, b));
- * assert.deepEqual(ends(49000, 200), [0, 245, 490, 735, 980]);
- * // 49,000 / 128 = 382.8125 iterations per epoch.
- * assert.deepEqual(ends(49000, 128), [0, 383, 766]);
+ * const ends = (n: number, b: number, rule?: "workbook" | "ceil") =>
+ *   [...Array(7000).keys()].filter((it) => endsEpoch(it, n, b, rule));
+ * assert.deepEqual(ends(49000, 200).slice(0, 4), [0, 245, 490, 735]);
+ * // 49,000 / 128 = 382.8125 = 6125 / 16 iterations per epoch.
+ * assert.deepEqual(ends(49000, 128), [0, 6125]);
+ * assert.deepEqual(ends(49000, 128, "ceil").slice(0, 4), [0, 383, 766, 1149]);
  * ```
  */
 export function endsEpoch(
   it: number,
   numTrain: number,
   batchSize: number,
+  rule: EpochEnd = "workbook",
 ): boolean {
+  if (rule === "workbook") {
+    return it % Math.max(numTrain / batchSize, 1) === 0;
+  }
   return it === 0 ||
     Math.floor(it * batchSize / numTrain) >
       Math.floor((it - 1) * batchSize / numTrain);
+}
+
+/**
+ * The first iteration after 0 that the workbook's rule ends an epoch at:
+ * `iterations_per_epoch` itself where it is whole, else the numerator `p`
+ * of its value `p / 2^e` as a float.
+ */
+function firstWorkbookEpochEnd(numTrain: number, batchSize: number): number {
+  let p = Math.max(numTrain / batchSize, 1);
+  // Doubling is exact; at most 52 times.
+  while (!Number.isInteger(p)) p *= 2;
+  return p;
+}
+
+/**
+ * Throws unless the epochs of `rule` are whole iterations apart, as early
+ * stopping needs to compare one epoch with the next.
+ */
+function checkWholeEpochs(
+  numTrain: number,
+  batchSize: number,
+  rule: EpochEnd,
+): void {
+  const perEpoch = Math.max(numTrain / batchSize, 1);
+  if (rule === "ceil" || Number.isInteger(perEpoch)) return;
+  throw new RangeError(
+    `earlyStopping compares epochs, but N / batchSize = ${numTrain} / ${batchSize} = ${perEpoch} is not whole: under epochEnd "workbook" (the default, the workbook's it % (N / batchSize) == 0) the first epoch after iteration 0 would end at iteration ${
+      firstWorkbookEpochEnd(numTrain, batchSize)
+    }; pass epochEnd: "ceil" to end epoch k at iteration ⌈k N / batchSize⌉ (the first at iteration ${
+      Math.ceil(perEpoch)
+    }), or a batchSize that divides N`,
+  );
 }
 
 /** The minibatch of one iteration, drawn ahead from the trainer's stream. */
@@ -429,10 +531,17 @@ export interface TrainingStep {
   run(span: TrainingSpan): SpanResult | Promise<SpanResult>;
   /**
    * Brings the weights into the network's `params` (a no-op where they
-   * live there) and returns the update rule's state; called after spans
-   * that end an epoch and at the end.
+   * live there) and returns the update rule's state; called after every
+   * span of a step that `isAsync`, and at the end.
    */
   sync(): OptimizerState | Promise<OptimizerState>;
+  /**
+   * Goes back to `checkpoint` (the start of the last span): its weights,
+   * in the network's `params` too, learning rate and update rule's state.
+   * A step whose spans hold several iterations has it, so that a run
+   * stopped inside a span ends on that iteration's weights.
+   */
+  restore?(checkpoint: TrainCheckpoint): void | Promise<void>;
   /** Frees what the step holds (called once, last). */
   dispose(): void;
 }
@@ -483,7 +592,12 @@ export function trainNetwork(
   options: TrainOptions = {},
 ): TrainStats {
   const run = prepareRun(net, X, y, XVal, yVal, options);
-  return driveSync(trainingLoop(run, new CpuStep(run)));
+  try {
+    startFrom(run);
+    return driveSync(trainingLoop(run, new CpuStep(run)));
+  } finally {
+    training.delete(net);
+  }
 }
 
 /**
@@ -527,7 +641,8 @@ export function trainNetworkAsync(
 
 /**
  * The asynchronous driver with a device's own step: what a network on a
- * GPU trains with. Checks everything before `makeStep` runs.
+ * GPU trains with. Checks everything before `makeStep` runs; when
+ * `makeStep` fails, the network is as it was.
  */
 export async function trainWithStep(
   net: Trainable,
@@ -539,7 +654,19 @@ export async function trainWithStep(
   makeStep: (run: TrainingRun) => TrainingStep | Promise<TrainingStep>,
 ): Promise<TrainStats> {
   const run = prepareRun(net, X, y, XVal, yVal, options);
-  return await driveAsync(trainingLoop(run, await makeStep(run)));
+  try {
+    const undo = startFrom(run);
+    let step: TrainingStep;
+    try {
+      step = await makeStep(run);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    return await driveAsync(trainingLoop(run, step));
+  } finally {
+    training.delete(net);
+  }
 }
 
 /**
@@ -548,7 +675,17 @@ export async function trainWithStep(
  */
 export const YIELD_MS = 100;
 
-/** Checks every input and option; nothing has changed yet when it throws. */
+/**
+ * Networks with a run in progress: one run at a time trains a network, as
+ * two would interleave their updates (and on a GPU one would be lost).
+ */
+const training = new WeakSet<Trainable>();
+
+/**
+ * Checks every input and option, and that `net` is not training already;
+ * nothing has changed yet when it throws. Then `net` counts as training
+ * until the caller deletes it from `training`.
+ */
 function prepareRun(
   net: Trainable,
   X: Matrix<FloatArray>,
@@ -557,7 +694,16 @@ function prepareRun(
   yVal: Labels,
   options: TrainOptions,
 ): TrainingRun {
-  const checked = checkTrainOptions(options, net.inputSize);
+  if (training.has(net)) {
+    throw new Error(
+      "this network is already training (an earlier train or trainAsync call on it has not finished): await that call before training the network again, or train a copy (net.clone())",
+    );
+  }
+  const checked = checkTrainOptions(
+    options,
+    net.inputSize,
+    X instanceof Matrix ? X.rows : undefined,
+  );
   if (X.rows === 0) {
     throw new RangeError("X must have at least one row, got 0");
   }
@@ -578,18 +724,31 @@ function prepareRun(
       "earlyStopping needs a validation set of at least one row to compare epochs, got XVal with 0 rows",
     );
   }
-  const resume = checked.resumeFrom;
-  if (resume) {
-    checkCheckpoint(resume, net, checked);
-    // Everything is checked: the run starts from the checkpoint's state.
-    PARAM_NAMES.forEach((name, k) =>
-      flat(net.params[name]).set(resume.params[k])
-    );
-    checked.rng.setState(resume.rng);
+  if (checked.resumeFrom) {
+    checkCheckpoint(checked.resumeFrom, net, checked, Xn.rows);
   }
   const augment = checked.augment &&
     augmenter(checked.augment, net.inputSize);
+  training.add(net);
   return { net, X: Xn, y, XVal, yVal, options: checked, augment };
+}
+
+/**
+ * Puts a resumed run's weights and stream in place (everything checked),
+ * and returns what puts them back.
+ */
+function startFrom(run: TrainingRun): () => void {
+  const resume = run.options.resumeFrom;
+  if (!resume) return () => {};
+  const params = PARAM_NAMES.map((name) => flat(run.net.params[name]));
+  const before = params.map((p) => p.slice());
+  const stream = run.options.rng.getState();
+  params.forEach((p, k) => p.set(resume.params[k]));
+  run.options.rng.setState(resume.rng);
+  return () => {
+    params.forEach((p, k) => p.set(before[k]));
+    run.options.rng.setState(stream);
+  };
 }
 
 const TICK = Symbol("tick");
@@ -616,6 +775,7 @@ function* trainingLoop(
     reg: o.reg,
     numIters,
     batchSize,
+    ...(o.epochEnd !== "workbook" && { epochEnd: o.epochEnd }),
     ...o.optimizer,
     ...(patience && { earlyStopping: { patience } }),
     ...(o.augment && { augment: o.augment }),
@@ -640,8 +800,8 @@ function* trainingLoop(
       params: resume.best.params.map((p) => p.slice()),
     };
   }
-  // The state after the last finished epoch, to resume from if the
-  // device fails; taken only where it can.
+  // The state after the last span, to resume from if the device fails;
+  // taken where the weights come back (a step that isAsync).
   let checkpoint: TrainCheckpoint | undefined;
   const takeCheckpoint = (optimizer: OptimizerState) => {
     checkpoint = {
@@ -666,34 +826,28 @@ function* trainingLoop(
           .state(),
       );
     }
+    const drawBatch = (): Minibatch => {
+      const rows = rng.choice(numTrain, batchSize);
+      const labels = new Int32Array(batchSize);
+      for (let i = 0; i < batchSize; i++) labels[i] = y[rows[i]];
+      return { rows, labels, augment: run.augment?.draw(rng, batchSize) };
+    };
+    const ends = (k: number) => endsEpoch(k, numTrain, batchSize, o.epochEnd);
     while (it < numIters) {
       // A span runs up to the next epoch end, at most maxSpan iterations.
       let end = it;
       do end++; while (
-        end < numIters && end - it < step.maxSpan &&
-        !endsEpoch(end - 1, numTrain, batchSize)
+        end < numIters && end - it < step.maxSpan && !ends(end - 1)
       );
-      const batches: Minibatch[] = [];
-      for (let k = it; k < end; k++) {
-        const rows = rng.choice(numTrain, batchSize);
-        const labels = new Int32Array(batchSize);
-        for (let i = 0; i < batchSize; i++) labels[i] = y[rows[i]];
-        batches.push({
-          rows,
-          labels,
-          augment: run.augment?.draw(rng, batchSize),
-        });
-      }
-      const epochEnd = endsEpoch(end - 1, numTrain, batchSize);
+      const batches = Array.from({ length: end - it }, drawBatch);
+      const epochEnd = ends(end - 1);
       const pending = step.run({ first: it, batches, learningRate, epochEnd });
       const result = pending instanceof Promise
         ? yield* awaited(pending)
         : pending;
-      // A device's weights come back at epoch ends, for early stopping
+      // A device's weights come back after every span, for early stopping
       // and the checkpoint.
-      const state = epochEnd && step.isAsync
-        ? yield* awaitedIf(step.sync())
-        : undefined;
+      const state = step.isAsync ? yield* awaitedIf(step.sync()) : undefined;
 
       let stop = false;
       for (let k = it; k < end; k++) {
@@ -741,7 +895,32 @@ function* trainingLoop(
             }
           }
         }
-        o.onProgress?.(progress);
+        try {
+          o.onProgress?.(progress);
+        } catch (error) {
+          if (k < end - 1 && step.restore) {
+            // The step ran ahead to the span's end: back to the span's
+            // start (the last checkpoint), then through iteration k again,
+            // as the CPU would stand. Should that fail too, the network
+            // keeps the span's start.
+            try {
+              const start = checkpoint!;
+              rng.setState(start.rng);
+              const again = Array.from({ length: k + 1 - it }, drawBatch);
+              yield* awaitedIf(step.restore(start));
+              yield* awaitedIf(step.run({
+                first: it,
+                batches: again,
+                learningRate,
+                epochEnd: false,
+              }));
+              yield* awaitedIf(step.sync());
+            } catch {
+              // The report's error is the one to see.
+            }
+          }
+          throw error;
+        }
       }
       it = end;
       if (state) takeCheckpoint(state);
@@ -751,7 +930,7 @@ function* trainingLoop(
     yield* awaitedIf(step.sync());
   } catch (error) {
     if (error instanceof DeviceFailure && checkpoint) {
-      // The network gets the last finished epoch's weights back.
+      // The network gets the checkpoint's weights back.
       checkpoint.params.forEach((saved, k) => params[k].set(saved));
       throw new TrainingInterrupted(
         `${error.message}; training stopped after iteration ${checkpoint.iteration} of ${numIters}: the network holds the weights of that point, and { resumeFrom: error.checkpoint } continues from there, on any backend`,
@@ -894,31 +1073,159 @@ export class CpuStep implements TrainingStep {
   dispose(): void {}
 }
 
-/** Throws unless `c` can continue a run of `net` with these options. */
+/**
+ * Throws unless `c` can continue a run of `net` with these options on
+ * `numTrain` rows: every part of the checkpoint is checked, so that a
+ * refused one changes nothing.
+ */
 function checkCheckpoint(
   c: TrainCheckpoint,
   net: Trainable,
   o: CheckedTrainOptions,
+  numTrain: number,
 ): void {
   const sizes = PARAM_NAMES.map((name) => flat(net.params[name]).length);
-  if (
-    typeof c !== "object" || c === null || !Array.isArray(c.params) ||
-    c.params.length !== 4 || c.params.some((p, k) => p?.length !== sizes[k])
-  ) {
-    throw new RangeError(
-      `resumeFrom must be a checkpoint of a network of this size (parameters of ${
-        sizes.join(", ")
-      } values)`,
+  if (typeof c !== "object" || c === null) {
+    throw new TypeError(
+      `resumeFrom must be a checkpoint (TrainingInterrupted's checkpoint), got ${
+        show(c)
+      }`,
     );
   }
+  checkSavedParams("resumeFrom.params", c.params, sizes);
   if (
     !Number.isSafeInteger(c.iteration) || c.iteration < 0 ||
-    c.iteration > o.numIters || c.lossHistory?.length !== c.iteration
+    c.iteration > o.numIters || !Array.isArray(c.lossHistory) ||
+    c.lossHistory.length !== c.iteration
   ) {
     throw new RangeError(
       `resumeFrom.iteration must be 0..numIters (${o.numIters}) with one loss per iteration, got ${c.iteration}`,
     );
   }
+  const lr = c.learningRate;
+  if (typeof lr !== "number" || !(lr > 0) || !Number.isFinite(lr)) {
+    throw new RangeError(
+      `resumeFrom.learningRate must be a positive finite number, got ${
+        show(lr)
+      }`,
+    );
+  }
+  // On a scratch stream: the caller's stays as it is.
+  try {
+    new RandomState(0).setState(c.rng);
+  } catch (error) {
+    throw new RangeError(
+      `resumeFrom.rng: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  checkOptimizerState(o.optimizer, sizes, c.optimizer, "resumeFrom.optimizer");
+  if (c.optimizer.step !== c.iteration) {
+    throw new RangeError(
+      `resumeFrom.optimizer.step must be resumeFrom.iteration (${c.iteration}), the updates made, got ${c.optimizer.step}`,
+    );
+  }
+  const bad = c.lossHistory.findIndex((loss) => !Number.isFinite(loss));
+  if (bad >= 0) {
+    throw new RangeError(
+      `resumeFrom.lossHistory must hold finite losses, but entry ${bad} is ${
+        show(c.lossHistory[bad])
+      }`,
+    );
+  }
+  let epochs = 0;
+  for (let it = 0; it < c.iteration; it++) {
+    if (endsEpoch(it, numTrain, o.batchSize, o.epochEnd)) epochs++;
+  }
+  for (const name of ["trainAccHistory", "valAccHistory"] as const) {
+    const history = c[name];
+    if (!Array.isArray(history) || history.length !== epochs) {
+      throw new RangeError(
+        `resumeFrom.${name} must hold one accuracy per epoch ended in its ${c.iteration} iterations (${epochs} with epochEnd "${o.epochEnd}", N ${numTrain} and batchSize ${o.batchSize}), got ${
+          Array.isArray(history) ? history.length : show(history)
+        }`,
+      );
+    }
+    // An empty validation set gives NaN, as numpy's mean of nothing.
+    const wrong = history.findIndex((a) =>
+      typeof a !== "number" ||
+      !(a >= 0 && a <= 1 || name === "valAccHistory" && Number.isNaN(a))
+    );
+    if (wrong >= 0) {
+      throw new RangeError(
+        `resumeFrom.${name} must hold accuracies in [0, 1], but entry ${wrong} is ${
+          show(history[wrong])
+        }`,
+      );
+    }
+  }
+  const best = c.best;
+  if (o.patience === undefined) {
+    if (best !== undefined) {
+      throw new RangeError(
+        "resumeFrom.best is early stopping's state, but these options have no earlyStopping: pass the options of the interrupted run",
+      );
+    }
+    return;
+  }
+  if (best === undefined) {
+    if (epochs > 0) {
+      throw new RangeError(
+        `resumeFrom has ${epochs} epochs but no best one, which early stopping keeps from the first epoch on: pass the checkpoint of a run with earlyStopping`,
+      );
+    }
+    return;
+  }
+  if (
+    typeof best !== "object" || best === null ||
+    !Number.isInteger(best.epoch) || best.epoch < 0 || best.epoch >= epochs ||
+    best.valAcc !== c.valAccHistory[best.epoch]
+  ) {
+    throw new RangeError(
+      `resumeFrom.best must name one of its ${epochs} epochs with that epoch's validation accuracy, got epoch ${
+        show(best?.epoch)
+      } with ${show(best?.valAcc)}`,
+    );
+  }
+  checkSavedParams("resumeFrom.best.params", best.params, sizes);
+}
+
+/**
+ * Throws unless `params` are four float arrays of `sizes` values (W1, b1,
+ * W2, b2), all finite.
+ */
+function checkSavedParams(
+  what: string,
+  params: unknown,
+  sizes: number[],
+): void {
+  if (
+    !Array.isArray(params) || params.length !== 4 ||
+    params.some((p, k) =>
+      !(p instanceof Float64Array || p instanceof Float32Array) ||
+      p.length !== sizes[k]
+    )
+  ) {
+    throw new RangeError(
+      `${what} must be the parameters of a network of this size (float arrays of ${
+        sizes.join(", ")
+      } values), got ${
+        Array.isArray(params)
+          ? `arrays of ${params.map((p) => p?.length).join(", ")} values`
+          : show(params)
+      }`,
+    );
+  }
+  params.forEach((p: FloatArray, k) => {
+    const at = firstNonFinite(p);
+    if (at >= 0) {
+      throw new RangeError(
+        `${what}[${k}] (${
+          PARAM_NAMES[k]
+        }) must hold finite numbers, but element ${at} is ${p[at]}`,
+      );
+    }
+  });
 }
 
 function checkPatience(earlyStopping: EarlyStoppingOptions): number {

@@ -153,7 +153,9 @@ export function defaultProgressSink(): ProgressSink {
  * A progress display for `total` units of work (see {@linkcode ProgressSink}).
  * Redraws are throttled to one per `interval` ms; the first update, and
  * {@linkcode Progress.finish}, always draw. Once some work is done, the
- * line says how long the rest should take at the pace so far.
+ * line says how long the rest should take at the pace so far. A sink that
+ * fails (a full disk, a closed pipe, a broadcast that throws) silences
+ * the display, never the work it reports on.
  *
  * @throws {RangeError} when `total` is not positive.
  *
@@ -204,6 +206,17 @@ export function progressReporter(options: ProgressOptions): Progress {
   // Display ids must be unique per display within a kernel session.
   const displayId = `twolayer-progress-${crypto.randomUUID()}`;
   let displayed = false;
+  // A display is a convenience: one whose output fails (a full disk, a
+  // closed pipe) goes quiet, and the work it reports on goes on.
+  let failed = false;
+  const output = (write: () => void) => {
+    if (failed) return;
+    try {
+      write();
+    } catch {
+      failed = true;
+    }
+  };
 
   const line = (done: number, detail: string | undefined, last: boolean) => {
     const seconds = (now() - started) / 1000;
@@ -220,11 +233,11 @@ export function progressReporter(options: ProgressOptions): Progress {
 
   const draw = (done: number, detail: string | undefined, last: boolean) => {
     switch (sink.kind) {
-      case "terminal":
-        sink.write(
-          `\r\x1b[2K${line(done, detail, last)}${last ? "\n" : ""}`,
-        );
+      case "terminal": {
+        const text = `\r\x1b[2K${line(done, detail, last)}${last ? "\n" : ""}`;
+        output(() => sink.write(text));
         break;
+      }
       case "jupyter": {
         const data = jupyterView(line(done, detail, last), last);
         // A failed broadcast must not fail the training it reports on.
@@ -252,7 +265,8 @@ export function progressReporter(options: ProgressOptions): Progress {
         const step = Math.floor((done / total) / (sink.every ?? 0.1));
         if (last || step > lastLine) {
           lastLine = step;
-          sink.log(line(done, detail, last));
+          const text = line(done, detail, last);
+          output(() => sink.log(text));
         }
         break;
       }

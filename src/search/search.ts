@@ -171,6 +171,7 @@ export async function searchHyperparameters(
       classes,
       dtype,
       backend,
+      data.XTrain.rows,
     );
     try {
       structuredClone(s);

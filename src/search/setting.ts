@@ -65,11 +65,18 @@ export type FullSetting =
       | "epsilon"
       | "earlyStopping"
       | "augment"
+      | "epochEnd"
     >
   >
   & Pick<
     SearchSetting,
-    "optimizer" | "beta1" | "beta2" | "epsilon" | "earlyStopping" | "augment"
+    | "optimizer"
+    | "beta1"
+    | "beta2"
+    | "epsilon"
+    | "earlyStopping"
+    | "augment"
+    | "epochEnd"
   >
   & { momentum: number };
 
@@ -140,7 +147,8 @@ export function checkSettingNames(where: string, setting: unknown): void {
  * checks of its constructor, the training options by the trainer's
  * (`checkTrainOptions`). A search checks all its settings so before the
  * first one trains.
- * `inputSize` and `numClasses` are the data's; `where` names the setting
+ * `inputSize`, `numClasses` and `numTrain` (the training rows, for the
+ * epochs early stopping needs) are the data's; `where` names the setting
  * in messages.
  *
  * @throws {RangeError} (or `TypeError`) starting with `where`: an unknown
@@ -169,6 +177,7 @@ export function checkSetting(
   numClasses: number,
   dtype?: DType,
   backend?: BackendChoice,
+  numTrain?: number,
 ): FullSetting {
   checkSettingNames(where, setting);
   try {
@@ -185,7 +194,7 @@ export function checkSetting(
       dtype,
       backend,
     });
-    checkTrainOptions(train, inputSize);
+    checkTrainOptions(train, inputSize, numTrain);
     return full;
   } catch (error) {
     const message = `${where}: ${(error as Error).message}`;
@@ -300,6 +309,7 @@ export async function trainSetting(
     classes,
     options.dtype,
     options.backend,
+    data.XTrain.rows,
   );
   const { hiddenSize, loss, std, ...train } = full;
   const started = performance.now();
