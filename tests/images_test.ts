@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { encode as encodePng } from "fast-png";
 import { encode as encodeJpeg } from "jpeg-js";
 import { zlibSync } from "fflate";
 import { CIFAR10_CLASSES, Matrix, RandomState, TwoLayerNet } from "../mod.ts";
 import {
+  checkClassifier,
   classifyImage,
   classifyImageFile,
   decodeImage,
@@ -817,3 +819,144 @@ Deno.test("bytes after a PNG's IEND or a JPEG's end marker are ignored, as PIL i
     },
   );
 });
+
+Deno.test("scaleToCifar refuses a picture of no pixels", () => {
+  for (const [width, height] of [[0, 5], [5, 0]]) {
+    assert.throws(
+      () =>
+        scaleToCifar({
+          width,
+          height,
+          channels: 3,
+          data: new Uint8ClampedArray(0),
+        }),
+      {
+        name: "RangeError",
+        message:
+          `scaleToCifar needs a picture of at least 1 x 1 pixels, got ${width} x ${height}`,
+      },
+    );
+  }
+});
+
+Deno.test("a mean image that is not finite is named, not the network's input", () => {
+  const net = network();
+  net.meanImage![5] = NaN;
+  const picture = png(4, 4, 3, new Uint8Array(48));
+  assert.throws(() => classifyImage(net, picture), {
+    name: "RangeError",
+    message:
+      "meanImage must hold finite numbers (pixel values), got NaN at index 5",
+  });
+  assert.throws(
+    () =>
+      checkClassifier(network(), {
+        meanImage: new Float64Array(3072).fill(Infinity),
+      }),
+    /got Infinity at index 0/,
+  );
+});
+
+/** `deno run tools/classify.ts` (or `tool`) with `args`: code, stdout, stderr. */
+async function classifyTool(args: string[], tool?: string) {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      tool ?? fileURLToPath(new URL("../tools/classify.ts", import.meta.url)),
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return [run.code, decode(run.stdout), decode(run.stderr)] as const;
+}
+
+Deno.test("deno task classify checks its network once, at load, naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pictures = [`${dir}/a.png`, `${dir}/b.png`];
+    for (const picture of pictures) {
+      await Deno.writeFile(picture, png(8, 8, 3, new Uint8Array(192)));
+    }
+    const small = new TwoLayerNet(12, 4, 10);
+    small.meanImage = new Float64Array(12);
+    const five = new TwoLayerNet(3072, 4, 5);
+    five.meanImage = new Float64Array(3072);
+    const cases: [TwoLayerNet, string][] = [
+      [
+        small,
+        "classifyImage needs a network that takes 32 x 32 x 3 = 3072 values, got one that takes 12",
+      ],
+      [
+        five,
+        "classifyImage needs one class name per class (5), got none: pass classNames",
+      ],
+      [
+        new TwoLayerNet(3072, 4, 10),
+        "classifyImage needs the mean training image: pass meanImage (getCifar10Data's) or use a network saved with one (set net.meanImage before net.save)",
+      ],
+    ];
+    for (const [net, message] of cases) {
+      const file = `${dir}/net.safetensors`;
+      await net.save(file);
+      const [code, out, err] = await classifyTool(["--net", file, ...pictures]);
+      assert.deepEqual(
+        [code, out, err],
+        [1, "", `error: ${file} cannot classify pictures: ${message}\n`],
+      );
+    }
+    assert.deepEqual(await classifyTool(["--net=", ...pictures]), [
+      2,
+      "",
+      "error: --net needs a network file (.safetensors or .npz), got an empty name\n" +
+      "usage: deno task classify [--net FILE] PICTURE...\n",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task classify finds its default network under a path with a space and a non-ASCII letter", async () => {
+  // A copy of what the tool loads, in a folder whose URL escapes its name.
+  const root = await Deno.makeTempDir();
+  const copy = `${root}/with space ü`;
+  try {
+    const checkout = fileURLToPath(new URL("..", import.meta.url));
+    await Deno.mkdir(`${copy}/tools`, { recursive: true });
+    await Deno.mkdir(`${copy}/out/networks`, { recursive: true });
+    for (
+      const file of ["mod.ts", "deno.json", "deno.lock", "tools/classify.ts"]
+    ) {
+      await Deno.copyFile(`${checkout}/${file}`, `${copy}/${file}`);
+    }
+    await copyFolder(`${checkout}/src`, `${copy}/src`);
+    await Deno.symlink(`${checkout}/node_modules`, `${copy}/node_modules`);
+    await network().save(`${copy}/out/networks/beyond.safetensors`);
+    const picture = `${copy}/grey picture.png`;
+    await Deno.writeFile(picture, png(8, 8, 3, new Uint8Array(192).fill(90)));
+    const [code, out, err] = await classifyTool(
+      [picture],
+      `${copy}/tools/classify.ts`,
+    );
+    assert.equal(err, "");
+    assert.equal(code, 0);
+    assert.match(out, /^.*with space ü\/grey picture\.png: \w+ \d+\.\d%, /);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+async function copyFolder(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) {
+      await copyFolder(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    } else {
+      await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    }
+  }
+}
