@@ -116,6 +116,32 @@ Deno.test("accuracyChart draws train and val with dots and a legend", () => {
   assert.ok(!labels.includes("0.5"));
 });
 
+Deno.test("accuracyChart draws a long history as bands and thinned lines, of bounded size", () => {
+  // 100,000 epochs, as a live chart of a long run: 3.1 MB unthinned.
+  const train = Array.from({ length: 100_000 }, (_, i) => 0.5 + (i % 9) / 100);
+  const val = Array.from({ length: 100_000 }, (_, i) => 0.4 + (i % 5) / 100);
+  const svg = accuracyChart({ trainAccHistory: train, valAccHistory: val }).svg;
+  // Per split, 250 stretches of 400 epochs from each low to its high...
+  assert.equal(count(svg, /aria-label="area"/g), 2);
+  const areas = [
+    ...svg.matchAll(/aria-label="area"[^>]*><path[^>]* d="([^"]*)"/g),
+  ];
+  assert.equal(areas.length, 2);
+  // ...and a line through every 200th epoch and the last: 501 points.
+  const lines = [
+    ...svg.matchAll(/aria-label="line"[^>]*><path[^>]* d="([^"]*)"/g),
+  ].map((m) => m[1]);
+  assert.equal(lines.length, 2);
+  for (const line of lines) assert.equal(count(line, /L/g), 500);
+  assert.ok(svg.length < 100_000, `${svg.length} bytes`);
+  // Up to 500 epochs, every one is drawn.
+  const all = Array.from({ length: 500 }, (_, i) => (i % 3) / 10);
+  const full = accuracyChart({ trainAccHistory: all, valAccHistory: all }).svg;
+  assert.equal(count(full, /aria-label="area"/g), 0);
+  const fullLine = /aria-label="line"[^>]*><path[^>]* d="([^"]*)"/.exec(full)!;
+  assert.equal(count(fullLine[1], /L/g), 499);
+});
+
 Deno.test("accuracyChart rejects two empty histories", () => {
   assert.throws(
     () => accuracyChart({ trainAccHistory: [], valAccHistory: [] }),

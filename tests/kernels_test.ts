@@ -573,3 +573,50 @@ for (const backend of availableBackends().filter((b) => b !== "typescript")) {
     }
   });
 }
+
+Deno.test("every backend's products give NaN for 0 x NaN and 0 x Infinity, as numpy does", () => {
+  for (const backend of availableBackends()) {
+    for (const dtype of ["float64", "float32"] as const) {
+      const k3 = kernels(backend);
+      // Shapes of a weight gradient (h.T @ dscores), small and large.
+      for (const [n, k, m] of [[3, 4, 2], [50, 200, 10]]) {
+        const what = `${backend} ${dtype} ${n}x${k}x${m}`;
+        // A holds only zeros; B one NaN at row 1 and one Infinity at row 2.
+        const zerosNK = Matrix.zeros(k, n, dtype);
+        const b = Matrix.zeros(k, m, dtype);
+        b.data.fill(1);
+        b.set(1, 0, NaN);
+        b.set(2, m - 1, Infinity);
+        const out = Matrix.zeros(n, m, dtype);
+        k3.matmulAtB(zerosNK, b, out);
+        const expected = (column: number) =>
+          column === 0 || column === m - 1 ? NaN : 0;
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < m; j++) {
+            assert.ok(
+              Object.is(out.get(i, j), expected(j)),
+              `${what} matmulAtB [${i}, ${j}] is ${out.get(i, j)}`,
+            );
+          }
+        }
+        // The same through gathered rows (the trainer's minibatch path).
+        out.data.fill(7);
+        k3.matmulAtB(
+          zerosNK,
+          b,
+          out,
+          Int32Array.from({ length: k }, (_, p) => p),
+        );
+        assert.ok(Number.isNaN(out.get(0, 0)), `${what} matmulAtB(bRows)`);
+        assert.ok(Number.isNaN(out.get(0, m - 1)), `${what} matmulAtB(bRows)`);
+        // A @ B and A @ B.T with a zero A and a NaN in B.
+        const outAB = Matrix.zeros(n, m, dtype);
+        k3.matmulAB(Matrix.zeros(n, k, dtype), b, outAB);
+        assert.ok(Number.isNaN(outAB.get(0, 0)), `${what} matmulAB`);
+        const outABt = Matrix.zeros(n, k, dtype);
+        k3.matmulABt(Matrix.zeros(n, m, dtype), b, outABt);
+        assert.ok(Number.isNaN(outABt.get(0, 1)), `${what} matmulABt`);
+      }
+    }
+  }
+});

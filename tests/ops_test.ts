@@ -254,6 +254,80 @@ Deno.test("addScaled updates in place; reluGrad copies; shapes are checked", () 
   );
 });
 
+Deno.test("addScaled over overlapping views reads x as it was, as numpy does", () => {
+  // numpy: w = np.arange(1., 6); w[1:] += w[:-1] -> [1, 3, 5, 7, 9];
+  // w[:-1] += w[1:] -> [3, 5, 7, 9, 5]; w[1:] += -0.5 * w[:-1] ->
+  // [1, 1.5, 2, 2.5, 3].
+  const cases: [number, number, number, number[]][] = [
+    [1, 0, 1, [1, 3, 5, 7, 9]],
+    [0, 1, 1, [3, 5, 7, 9, 5]],
+    [1, 0, -0.5, [1, 1.5, 2, 2.5, 3]],
+  ];
+  for (const [target, source, alpha, expected] of cases) {
+    for (const Type of [Float64Array, Float32Array]) {
+      const w = Type.of(1, 2, 3, 4, 5);
+      addScaled(
+        w.subarray(target, target + 4),
+        alpha,
+        w.subarray(source, source + 4),
+      );
+      assert.deepEqual([...w], expected, `${Type.name} ${target} ${source}`);
+    }
+  }
+  // Matrices over one buffer, rows 1..2 += rows 0..1.
+  const data = Float64Array.of(1, 2, 3, 4, 5, 6);
+  addScaled(
+    new Matrix(2, 1, data.subarray(1, 3)),
+    1,
+    new Matrix(2, 1, data.subarray(0, 2)),
+  );
+  assert.deepEqual([...data], [1, 3, 5, 4, 5, 6]);
+  // The same view as target and x: w += 2 w.
+  const same = Float64Array.of(1, 2);
+  addScaled(same, 2, same);
+  assert.deepEqual([...same], [3, 6]);
+});
+
+Deno.test("a result too large to allocate is refused naming the operation and the shapes", () => {
+  const tall = new Matrix(100_000, 1), wide = new Matrix(1, 100_000);
+  const limit =
+    "its (100000, 100000) result needs 10000000000 values (74.5 GiB), over the limit of 4 GiB for one array";
+  const cases: [() => unknown, string][] = [
+    [
+      () => matmul(tall, wide),
+      `matmul (numpy's A @ B) of A (100000, 1) and B (1, 100000): ${limit}`,
+    ],
+    [
+      () => matmulT(tall, tall),
+      `matmulT (numpy's A @ B.T) of A (100000, 1) and B (100000, 1): ${limit}`,
+    ],
+    [
+      () => tMatmul(wide, wide),
+      `tMatmul (numpy's A.T @ B) of A (1, 100000) and B (1, 100000): ${limit}`,
+    ],
+    [
+      () => add(tall, new Float64Array(100_000)),
+      `add (numpy's a + b) of (100000, 1) and (100000,): ${limit}`,
+    ],
+    [
+      () => mul(new Float64Array(100_000), tall),
+      `mul (numpy's a * b) of (100000,) and (100000, 1): ${limit}`,
+    ],
+    [
+      () => oneHot(new Int32Array(100_000), 100_000),
+      `oneHot of 100000 labels into 100000 classes: ${limit}`,
+    ],
+    [() => randn(100_000, 100_000), `randn: ${limit}`],
+    [
+      () => takeRows(new Matrix(2, 100_000), new Int32Array(10_000)),
+      "takeRows of X (2, 100000) with 10000 indices: its (10000, 100000) result needs 1000000000 values (7.5 GiB), over the limit of 4 GiB for one array",
+    ],
+  ];
+  for (const [op, message] of cases) {
+    assert.throws(op, { name: "RangeError", message });
+  }
+});
+
 Deno.test("the workbook's network written with ops equals the library's", () => {
   const rng = new RandomState(5);
   const net = new TwoLayerNet(6, 8, 3, { std: 0.5, rng });

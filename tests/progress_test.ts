@@ -39,7 +39,10 @@ Deno.test("renderProgressBar draws label, bar, percent, count, time and detail",
 });
 
 Deno.test("renderProgressBar rejects a bad total or width, naming the value", () => {
-  assert.throws(() => renderProgressBar(1, 0), /total must be positive, got 0/);
+  assert.throws(
+    () => renderProgressBar(1, 0),
+    /total must be a positive finite number, got 0/,
+  );
   assert.throws(
     () => renderProgressBar(1, 2, { width: 2.5 }),
     /width must be a positive integer, got 2.5/,
@@ -457,4 +460,85 @@ Deno.test("progress options are checked", () => {
     () => searchProgress({ charts: false } as never),
     /searchProgress has no option "charts"; did you mean "chart"\?/,
   );
+});
+
+Deno.test("a progress display's options are checked when it is created, not at its first update", () => {
+  const log = () => {};
+  const cases: [() => unknown, ErrorConstructor, string][] = [
+    [
+      () => trainingProgress({ width: 0 }),
+      RangeError,
+      "progress bar width must be a positive integer, got 0",
+    ],
+    [
+      () => trainingProgress({ width: 2.5 }),
+      RangeError,
+      "progress bar width must be a positive integer, got 2.5",
+    ],
+    [
+      () => searchProgress({ width: -1 }),
+      RangeError,
+      "progress bar width must be a positive integer, got -1",
+    ],
+    [
+      () => trainingProgress({ sink: { kind: "file" } as never }),
+      RangeError,
+      'progress sink kind must be "terminal", "jupyter", "lines" or "quiet", got "file"',
+    ],
+    [
+      () => searchProgress({ sink: {} as never }),
+      RangeError,
+      'progress sink kind must be "terminal", "jupyter", "lines" or "quiet", got none',
+    ],
+    [
+      () => progressReporter({ total: 3, sink: "terminal" as never }),
+      RangeError,
+      'progress sink kind must be "terminal", "jupyter", "lines" or "quiet", got a sink of type string',
+    ],
+    [
+      () => trainingProgress({ sink: { kind: "terminal" } as never }),
+      TypeError,
+      'a "terminal" progress sink needs a write function, got undefined',
+    ],
+    [
+      () =>
+        trainingProgress({ sink: { kind: "lines", log, evry: 0.5 } as never }),
+      RangeError,
+      'a "lines" progress sink has no option "evry"; did you mean "every"? Known options: kind, log, every',
+    ],
+    [
+      () => trainingProgress({ sink: { kind: "lines", log, every: 0 } }),
+      RangeError,
+      'a "lines" progress sink\'s every must be a fraction of the work in (0, 1], got 0',
+    ],
+    [
+      () => trainingProgress({ interval: -5 }),
+      RangeError,
+      "progress interval must be a number of milliseconds, 0 or more, got -5",
+    ],
+    [
+      () => trainingProgress({ now: 5 as never }),
+      TypeError,
+      "progress now must be a function returning milliseconds, got number",
+    ],
+    [
+      () => progressReporter({ total: 3, widht: 3 } as never),
+      RangeError,
+      'progressReporter has no option "widht"; did you mean "width"? Known options: total, label, sink, width, interval, now, jupyterView',
+    ],
+    // Infinity drew "(InfinitymNaNs left)".
+    [
+      () => progressReporter({ total: Infinity, sink: { kind: "quiet" } }),
+      RangeError,
+      "progress total must be a positive finite number, got Infinity",
+    ],
+    [
+      () => renderProgressBar(1, Infinity),
+      RangeError,
+      "progress total must be a positive finite number, got Infinity",
+    ],
+  ];
+  for (const [create, type, message] of cases) {
+    assert.throws(create, { name: type.name, message });
+  }
 });

@@ -11,21 +11,24 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { writeNotebookModule } from "./notebook_module.ts";
 
+// File paths, not URL.pathname, which keeps a space as %20.
 const FOLDER = new URL("../notebooks/", import.meta.url);
-const config = new URL("../deno.json", import.meta.url).pathname;
+const config = fileURLToPath(new URL("../deno.json", import.meta.url));
 
 const notebooks = (await Array.fromAsync(Deno.readDir(FOLDER)))
   .filter((entry) => entry.isFile && entry.name.endsWith(".ipynb"))
   .map((entry) => new URL(entry.name, FOLDER))
   .sort((a, b) => a.pathname.localeCompare(b.pathname));
 if (notebooks.length === 0) {
-  console.error(`no notebooks in ${FOLDER.pathname}`);
+  console.error(`no notebooks in ${fileURLToPath(FOLDER)}`);
   Deno.exitCode = 1;
 }
 
 for (const notebook of notebooks) {
+  const path = fileURLToPath(notebook);
   const formatter = new Deno.Command(Deno.execPath(), {
     args: ["fmt", "--config", config, "--ext", "ipynb", "-"],
     stdin: "piped",
@@ -43,7 +46,7 @@ for (const notebook of notebooks) {
     formatted.stdout.some((byte, i) => byte !== source[i])
   ) {
     console.error(
-      `${notebook.pathname} is not formatted: run deno fmt ${notebook.pathname}`,
+      `${path} is not formatted: run deno fmt ${path}`,
     );
     Deno.exitCode = 1;
   }
@@ -58,7 +61,7 @@ for (const notebook of notebooks) {
       }).output();
       if (!success) {
         console.error(
-          `deno ${command} failed on the code cells of ${notebook.pathname} (as one module, cell N after a "// cell N" line)`,
+          `deno ${command} failed on the code cells of ${path} (as one module, cell N after a "// cell N" line)`,
         );
         Deno.exitCode = 1;
       }

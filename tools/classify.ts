@@ -10,12 +10,14 @@
  */
 
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 import { TwoLayerNet } from "../mod.ts";
-import { classifyImageFile } from "../src/images/mod.ts";
+import { checkClassifier, classifyImageFile } from "../src/images/mod.ts";
 
-const DEFAULT_NET = new URL(
-  "../out/networks/beyond.safetensors",
-  import.meta.url,
+// A file path, not URL.pathname: a checkout under "my files" or "ü" would
+// be looked for under "my%20files" or "%C3%BC".
+const DEFAULT_NET = fileURLToPath(
+  new URL("../out/networks/beyond.safetensors", import.meta.url),
 );
 const USAGE = "usage: deno task classify [--net FILE] PICTURE...";
 
@@ -42,7 +44,14 @@ if (args.positionals.length === 0) {
   Deno.exit(2);
 }
 
-const netPath = args.values.net ?? DEFAULT_NET.pathname;
+if (args.values.net === "") {
+  console.error(
+    `error: --net needs a network file (.safetensors or .npz), got an empty name\n${USAGE}`,
+  );
+  Deno.exit(2);
+}
+
+const netPath = args.values.net ?? DEFAULT_NET;
 let net: TwoLayerNet;
 try {
   net = await TwoLayerNet.load(netPath);
@@ -53,6 +62,16 @@ try {
     args.values.net === undefined && missing
       ? `error: no network at ${netPath}: run deno task beyond first (it trains and saves one), or pass --net FILE`
       : `error: ${oneLine(error)}`,
+  );
+  Deno.exit(1);
+}
+// Once, before any picture: a network that cannot classify them is the
+// file's fault, not each picture's.
+try {
+  checkClassifier(net);
+} catch (error) {
+  console.error(
+    `error: ${netPath} cannot classify pictures: ${oneLine(error)}`,
   );
   Deno.exit(1);
 }

@@ -50,6 +50,78 @@ export interface Classification {
 
 const OPTIONS = ["name", "maxPixels", "fit", "size", "meanImage", "classNames"];
 
+/** What a network needs to classify pictures, from {@linkcode checkClassifier}. */
+export interface Classifier {
+  /** The mean training image to subtract: 3072 finite values. */
+  meanImage: ArrayLike<number>;
+  /** A name per class, in the network's order. */
+  classNames: readonly string[];
+}
+
+/**
+ * Checks that `net` can classify pictures, as {@linkcode classifyImage}
+ * does before each picture: it takes 32 x 32 x 3 = 3072 values, there is
+ * a mean training image of 3072 finite values (`options.meanImage`, else
+ * the network's own), and a name for each class (`options.classNames`,
+ * else CIFAR-10's for a network of ten classes). Call it once when a
+ * network is loaded to refuse it before any picture is read.
+ *
+ * @throws {RangeError} saying what is missing or wrong.
+ *
+ * @example
+ * ```ts
+ * import { checkClassifier } from "@twolayer/net/images";
+ * import { TwoLayerNet } from "@twolayer/net";
+ * import assert from "node:assert/strict";
+ *
+ * const net = new TwoLayerNet(3072, 20, 5);
+ * assert.throws(
+ *   () => checkClassifier(net, { meanImage: new Float64Array(3072) }),
+ *   /needs one class name per class \(5\), got none: pass classNames/,
+ * );
+ * const names = ["cat", "dog", "ship", "truck", "frog"];
+ * net.meanImage = new Float64Array(3072).fill(120);
+ * assert.equal(checkClassifier(net, { classNames: names }).classNames, names);
+ * ```
+ */
+export function checkClassifier(
+  net: TwoLayerNet,
+  options: Pick<ClassifyOptions, "meanImage" | "classNames"> = {},
+): Classifier {
+  if (net.inputSize !== 3072) {
+    throw new RangeError(
+      `classifyImage needs a network that takes 32 x 32 x 3 = 3072 values, got one that takes ${net.inputSize}`,
+    );
+  }
+  const meanImage = options.meanImage ?? net.meanImage;
+  if (!meanImage || meanImage.length !== 3072) {
+    throw new RangeError(
+      meanImage
+        ? `meanImage must have 3072 values, got ${meanImage.length}`
+        : "classifyImage needs the mean training image: pass meanImage (getCifar10Data's) or use a network saved with one (set net.meanImage before net.save)",
+    );
+  }
+  for (let i = 0; i < 3072; i++) {
+    if (!Number.isFinite(meanImage[i])) {
+      throw new RangeError(
+        `meanImage must hold finite numbers (pixel values), got ${
+          meanImage[i]
+        } at index ${i}`,
+      );
+    }
+  }
+  const classNames = options.classNames ??
+    (net.numClasses === 10 ? CIFAR10_CLASSES : undefined);
+  if (!classNames || classNames.length !== net.numClasses) {
+    throw new RangeError(
+      `classifyImage needs one class name per class (${net.numClasses}), got ${
+        classNames ? classNames.length : "none"
+      }: pass classNames`,
+    );
+  }
+  return { meanImage, classNames };
+}
+
 /**
  * Classifies a PNG or JPEG picture of any size with a network trained on
  * CIFAR-10 rows (3072 values per image): decodes it (see `decodeImage`),
@@ -59,8 +131,9 @@ const OPTIONS = ["name", "maxPixels", "fit", "size", "meanImage", "classNames"];
  * trained with, the softmax turns its scores into probabilities.
  *
  * @throws {RangeError} starting with the picture's `name`, for anything
- *   `decodeImage` refuses; and when the network does not take 3072 values,
- *   there is no mean image, or the class names do not fit.
+ *   `decodeImage` refuses; and for everything {@linkcode checkClassifier}
+ *   refuses: a network that does not take 3072 values, no mean image (or
+ *   one that is not finite), class names that do not fit.
  *
  * @example
  * ```ts
@@ -89,31 +162,10 @@ export function classifyImage(
 ): Classification {
   checkOptionNames("classifyImage", options, OPTIONS);
   const { name = "image", maxPixels, fit, size } = options;
-  if (net.inputSize !== 3072) {
-    throw new RangeError(
-      `classifyImage needs a network that takes 32 x 32 x 3 = 3072 values, got one that takes ${net.inputSize}`,
-    );
-  }
+  const { meanImage, classNames } = checkClassifier(net, options);
   if (size !== undefined && size !== 32) {
     throw new RangeError(
       `classifyImage scales pictures to 32 x 32 (the network's input), got size ${size}`,
-    );
-  }
-  const meanImage = options.meanImage ?? net.meanImage;
-  if (!meanImage || meanImage.length !== 3072) {
-    throw new RangeError(
-      meanImage
-        ? `meanImage must have 3072 values, got ${meanImage.length}`
-        : "classifyImage needs the mean training image: pass meanImage (getCifar10Data's) or use a network saved with one (set net.meanImage before net.save)",
-    );
-  }
-  const classNames = options.classNames ??
-    (net.numClasses === 10 ? CIFAR10_CLASSES : undefined);
-  if (!classNames || classNames.length !== net.numClasses) {
-    throw new RangeError(
-      `classifyImage needs one class name per class (${net.numClasses}), got ${
-        classNames ? classNames.length : "none"
-      }: pass classNames`,
     );
   }
   const picture = decodeImage(bytes, {

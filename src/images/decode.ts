@@ -2,15 +2,18 @@
  * PNG and JPEG files as 8-bit RGB pixels: the header is read first, so a
  * file that is empty, truncated, of another format, too large, CMYK or of
  * 16 bits per channel is refused with a message before any pixel is
- * decoded. PNG pixels come from fast-png, JPEG pixels from jpeg-js.
+ * decoded. PNG pixels are decoded by the library itself, every CRC and
+ * the Adler-32 checked and the image data inflated (by fflate) no further
+ * than the header's size calls for; JPEG pixels come from jpeg-js. Bytes
+ * after a file's end marker are ignored, as PIL ignores them.
  *
  * @module
  */
 
-import { convertIndexedToRgb, decode as decodePng } from "fast-png";
 import { decode as decodeJpeg } from "jpeg-js";
 import type { RasterImage } from "../plot/display.ts";
 import { checkOptionNames } from "../core/options.ts";
+import { pngPixels } from "./_png.ts";
 
 /** What {@linkcode readImageHeader} finds before any pixel is decoded. */
 export interface ImageHeader {
@@ -125,13 +128,17 @@ export function readImageHeader(
 /**
  * Decodes a PNG or JPEG file into 8-bit RGB pixels (3 channels, row by
  * row), upright as an EXIF orientation says. Grey images become three
- * equal channels; a palette is looked up; transparent pixels are laid over
- * white, as a web page shows them.
+ * equal channels; a palette is looked up; transparent pixels (an alpha
+ * channel, a palette's alpha, or a PNG's transparent colour key) are laid
+ * over white, as a web page shows them.
  *
  * @throws {RangeError} starting with the file's `name`: everything
  *   {@linkcode readImageHeader} refuses, and an image of more than
  *   `maxPixels` pixels, 16 bits per channel (PNG) or 12 (JPEG), CMYK
- *   colour (JPEG), or data that is truncated or corrupt.
+ *   colour (JPEG), or data that is truncated or corrupt: a PNG chunk whose
+ *   CRC or image data whose Adler-32 does not match, image data that
+ *   inflates to more or fewer bytes than the header calls for, a palette
+ *   index past the palette.
  *
  * @example
  * ```ts
@@ -277,51 +284,21 @@ function exifOrientation(tiff: Uint8Array): number {
   return 1;
 }
 
-function pngPixels(bytes: Uint8Array, name: string): RasterImage {
-  if (!hasPngEnd(bytes)) {
-    throw new RangeError(
-      `${name}: a truncated PNG (it has no IEND chunk; the file ends after ${bytes.length} bytes)`,
-    );
-  }
-  let png: ReturnType<typeof decodePng>;
-  try {
-    png = decodePng(bytes);
-  } catch (error) {
-    throw new RangeError(
-      `${name}: a corrupt or truncated PNG (${(error as Error).message})`,
-    );
-  }
-  const { width, height } = png;
-  let values: ArrayLike<number> = png.data;
-  let channels = png.channels;
-  if (png.palette) {
-    values = convertIndexedToRgb(png);
-    channels = values.length / (width * height);
-  } else if (png.depth < 8) {
-    values = unpackBits(png.data, width, height, png.depth);
-  }
-  if (values.length !== width * height * channels) {
-    throw new RangeError(
-      `${name}: a corrupt PNG (${values.length} values for ${width} x ${height} x ${channels})`,
-    );
-  }
-  return toRgb({ width, height, channels, values });
-}
-
 function jpegPixels(
   bytes: Uint8Array,
   header: ImageHeader,
   name: string,
   maxPixels: number,
 ): RasterImage {
-  if (!hasJpegEnd(bytes)) {
+  const end = jpegEnd(bytes);
+  if (end < 0) {
     throw new RangeError(
       `${name}: a truncated JPEG (it has no end-of-image marker; the file ends after ${bytes.length} bytes)`,
     );
   }
   let jpeg: { width: number; height: number; data: Uint8Array };
   try {
-    jpeg = decodeJpeg(bytes, {
+    jpeg = decodeJpeg(bytes.subarray(0, end), {
       useTArray: true,
       formatAsRGBA: false,
       tolerantDecoding: false,
@@ -338,54 +315,14 @@ function jpegPixels(
       `${name}: a corrupt JPEG (decoded ${jpeg.width} x ${jpeg.height}, its header says ${header.width} x ${header.height})`,
     );
   }
-  return toRgb({ ...jpeg, channels: 3, values: jpeg.data });
-}
-
-/** 8-bit RGB from grey, grey + alpha, RGB or RGBA, alpha over white. */
-function toRgb(
-  image: {
-    width: number;
-    height: number;
-    channels: number;
-    values: ArrayLike<number>;
-  },
-): RasterImage {
-  const { width, height, channels, values } = image;
-  const n = width * height;
-  const data = new Uint8ClampedArray(3 * n);
-  for (let p = 0; p < n; p++) {
-    const at = p * channels;
-    const grey = channels < 3;
-    const alpha = channels === 2 || channels === 4
-      ? values[at + channels - 1] / 255
-      : 1;
-    for (let k = 0; k < 3; k++) {
-      const v = values[at + (grey ? 0 : k)];
-      data[3 * p + k] = Math.round(alpha * v + (1 - alpha) * 255);
-    }
-  }
-  return { width, height, channels: 3, data };
-}
-
-/** Grey samples of 1, 2 or 4 bits, packed MSB first per row, scaled to 0-255. */
-function unpackBits(
-  packed: ArrayLike<number>,
-  width: number,
-  height: number,
-  depth: number,
-): Uint8Array {
-  const out = new Uint8Array(width * height);
-  const rowBytes = Math.ceil(width * depth / 8);
-  const max = (1 << depth) - 1;
-  for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) {
-      const bit = c * depth;
-      const byte = packed[r * rowBytes + (bit >> 3)];
-      const value = (byte >> (8 - depth - (bit & 7))) & max;
-      out[r * width + c] = Math.round(value * 255 / max);
-    }
-  }
-  return out;
+  // jpeg-js gives RGB for grey pictures too.
+  const { width, height, data } = jpeg;
+  return {
+    width,
+    height,
+    channels: 3,
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+  };
 }
 
 /**
@@ -434,19 +371,39 @@ function orient(image: RasterImage, orientation: number): RasterImage {
   return { width, height, channels: 3, data: out };
 }
 
-function hasPngEnd(bytes: Uint8Array): boolean {
-  // IEND is last; a few bytes of trailing junk are tolerated.
-  for (let at = bytes.length - 8; at >= Math.max(8, bytes.length - 64); at--) {
-    if (ascii(bytes, at, 4) === "IEND") return true;
+/**
+ * Where a JPEG ends: the index just past its end-of-image marker, found by
+ * walking its segments and scans (so a marker inside a segment, such as an
+ * EXIF thumbnail's, is passed over), or -1 when the file ends first.
+ */
+function jpegEnd(bytes: Uint8Array): number {
+  let at = 2;
+  while (at + 1 < bytes.length) {
+    if (bytes[at] !== 0xff) return -1;
+    const marker = bytes[at + 1];
+    if (marker === 0xd9) return at + 2;
+    // Fill bytes, and markers without a length (TEM, RSTn).
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2;
+      continue;
+    }
+    if (at + 3 >= bytes.length) return -1;
+    at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
+    if (marker === 0xda) {
+      // Entropy-coded data runs to the next marker other than a stuffed
+      // zero (FF 00) or a restart marker.
+      while (
+        at + 1 < bytes.length &&
+        !(bytes[at] === 0xff && bytes[at + 1] !== 0 &&
+          !(bytes[at + 1] >= 0xd0 && bytes[at + 1] <= 0xd7))
+      ) at++;
+    }
   }
-  return false;
-}
-
-function hasJpegEnd(bytes: Uint8Array): boolean {
-  for (let at = bytes.length - 2; at >= Math.max(2, bytes.length - 64); at--) {
-    if (bytes[at] === 0xff && bytes[at + 1] === 0xd9) return true;
-  }
-  return false;
+  return -1;
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {

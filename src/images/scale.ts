@@ -28,8 +28,8 @@ export interface ScaleOptions {
  * resizers do, then rounded to bytes as CIFAR-10 stores them. A picture
  * smaller than the result is enlarged the same way.
  *
- * @throws {RangeError} when the picture is not 3-channel RGB or an option
- *   is unknown or out of range.
+ * @throws {RangeError} when the picture is empty (0 pixels wide or high)
+ *   or not 3-channel RGB, or an option is unknown or out of range.
  *
  * @example A 4 x 2 picture: left half black, right half white
  * ```ts
@@ -61,6 +61,14 @@ export function scaleToCifar(
     throw new RangeError(`size must be a positive integer, got ${size}`);
   }
   const { width, height, channels, data } = picture;
+  if (
+    !Number.isInteger(width) || !Number.isInteger(height) || width < 1 ||
+    height < 1
+  ) {
+    throw new RangeError(
+      `scaleToCifar needs a picture of at least 1 x 1 pixels, got ${width} x ${height}`,
+    );
+  }
   if (channels !== 3 || data.length !== width * height * 3) {
     throw new RangeError(
       `scaleToCifar needs an RGB picture (3 channels, width x height x 3 values), got ${channels} channels and ${data.length} values for ${width} x ${height}`,

@@ -65,9 +65,13 @@ export const typescriptBackend: Backend = {
     O.fill(0, 0, n * m);
     for (let p = 0; p < k; p++) {
       const ap = p * n, bp = (bRows ? bRows[p] : p) * m;
+      // Skipping a zero of A (ReLU makes many) adds nothing but zeros only
+      // when B's row is finite: 0 * NaN and 0 * Infinity are NaN.
+      let finite = true;
+      for (let j = 0; j < m && finite; j++) finite = Number.isFinite(B[bp + j]);
       for (let i = 0; i < n; i++) {
         const api = A[ap + i];
-        if (api === 0) continue;
+        if (api === 0 && finite) continue;
         const oi = i * m;
         for (let j = 0; j < m; j++) O[oi + j] += api * B[bp + j];
       }

@@ -9,6 +9,7 @@
 import {
   allocate,
   assertFloatArray,
+  checkArraySize,
   type DType,
   dtypeOf,
   type FloatArray,
@@ -71,13 +72,33 @@ export function resultType(a: Strided, b?: Strided): DType {
     : "float64";
 }
 
-/** A zeroed `rows` x `cols` matrix of `dtype`. */
+/**
+ * A zeroed array of `rows * cols` elements of `dtype`: the result of
+ * `what` (the operation and its operands' shapes), named when it is too
+ * large to allocate.
+ */
+export function result(
+  what: string,
+  rows: number,
+  cols: number,
+  dtype: DType,
+): FloatArray {
+  checkArraySize(
+    `${what}: its (${rows}, ${cols}) result`,
+    rows * cols,
+    dtype === "float32" ? 4 : 8,
+  );
+  return allocate(dtype, rows * cols);
+}
+
+/** A zeroed `rows` x `cols` matrix of `dtype`, the result of `what` (see {@linkcode result}). */
 export function zeros<A extends FloatArray>(
+  what: string,
   rows: number,
   cols: number,
   dtype: DType,
 ): Matrix<A> {
-  return new Matrix(rows, cols, allocate(dtype, rows * cols) as A);
+  return new Matrix(rows, cols, result(what, rows, cols, dtype) as A);
 }
 
 /** `data` as a result of dimension `ndim`: a matrix, or a 1-D array. */

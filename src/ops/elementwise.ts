@@ -17,6 +17,7 @@ import { kernels } from "../kernels/select.ts";
 import {
   describe,
   type Operand,
+  result,
   resultType,
   shapeText,
   strided,
@@ -113,7 +114,12 @@ function binary(name: string, numpy: string, loop: Loop): Elementwise {
         } ${shapeText(y)}`,
       );
     }
-    const out = allocate(resultType(x, y), rows * cols);
+    const out = result(
+      `${name} (numpy's ${numpy}) of ${shapeText(x)} and ${shapeText(y)}`,
+      rows,
+      cols,
+      resultType(x, y),
+    );
     loop(
       x.data,
       x.rows === 1 ? 0 : x.cols,
@@ -280,7 +286,9 @@ export const log: Unary = unary("log", (x, out) => {
 /**
  * `target += alpha * x` in place (numpy's `W -= learning_rate * dW` is
  * `addScaled(W, -learningRate, dW)`): the update of a training step,
- * without a temporary array.
+ * without a temporary array. As in numpy, `x` is read as it was before
+ * the update even when it shares memory with `target` (overlapping
+ * `subarray` views of one buffer): `W[1:] += W[:-1]` adds the old values.
  *
  * @throws {RangeError} when the shapes differ.
  * @throws {TypeError} when the element types differ.
@@ -294,6 +302,11 @@ export const log: Unary = unary("log", (x, out) => {
  * const W = Matrix.fromRows([[1, 1]]);
  * addScaled(W, -0.5, Matrix.fromRows([[2, 4]]));
  * assert.deepEqual(W.toRows(), [[0, -1]]);
+ *
+ * // numpy's w[1:] += w[:-1] on two views of one array.
+ * const w = Float64Array.of(1, 2, 3, 4, 5);
+ * addScaled(w.subarray(1), 1, w.subarray(0, 4));
+ * assert.deepEqual([...w], [1, 3, 5, 7, 9]);
  * ```
  */
 export function addScaled<A extends FloatArray>(
@@ -314,7 +327,13 @@ export function addScaled<A extends FloatArray>(
       `addScaled: alpha must be a number, got ${describe(alpha)}`,
     );
   }
-  kernels().axpy(alpha, s.data, t.data);
+  // A partly overlapping x would be read after its start was updated;
+  // numpy copies such an operand first. (x as target itself is safe.)
+  const overlap = s.data.buffer === t.data.buffer &&
+    s.data.byteOffset !== t.data.byteOffset &&
+    s.data.byteOffset < t.data.byteOffset + t.data.byteLength &&
+    t.data.byteOffset < s.data.byteOffset + s.data.byteLength;
+  kernels().axpy(alpha, overlap ? s.data.slice() : s.data, t.data);
 }
 
 /**

@@ -7,11 +7,16 @@
  * @module
  */
 
-import { dtypeOf, type FloatArray, Matrix } from "../core/matrix.ts";
+import {
+  checkArraySize,
+  dtypeOf,
+  type FloatArray,
+  Matrix,
+} from "../core/matrix.ts";
 import { random, type RandomState } from "../core/random.ts";
 import { kernels } from "../kernels/select.ts";
 import { checkLabels, type Labels } from "../nn/losses.ts";
-import { describe, strided, zeros } from "./_shape.ts";
+import { describe, shapeText, strided, zeros } from "./_shape.ts";
 
 /** `idx` as row indices below `limit`, or a `RangeError` naming `name`. */
 function indices(name: string, idx: ArrayLike<number>, limit: number) {
@@ -59,7 +64,12 @@ export function takeRows<A extends FloatArray>(
   const x = strided("takeRows", X);
   if (x.ndim !== 2) throw new TypeError("takeRows: X must be a matrix");
   const rows = indices("takeRows", idx, X.rows);
-  const out = zeros<A>(rows.length, X.cols, dtypeOf(X.data));
+  const out = zeros<A>(
+    `takeRows of X ${shapeText(x)} with ${rows.length} indices`,
+    rows.length,
+    X.cols,
+    dtypeOf(X.data),
+  );
   kernels().gatherRows(X, rows, out);
   return out;
 }
@@ -131,7 +141,12 @@ export function oneHot(y: Labels, numClasses: number): Matrix<Float64Array> {
     );
   }
   checkLabels(y, y.length, numClasses);
-  const out = new Matrix(y.length, numClasses);
+  const out = zeros<Float64Array>(
+    `oneHot of ${y.length} labels into ${numClasses} classes`,
+    y.length,
+    numClasses,
+    "float64",
+  );
   for (let i = 0; i < y.length; i++) out.data[i * numClasses + y[i]] = 1;
   return out;
 }
@@ -163,5 +178,6 @@ export function randn(
       );
     }
   }
+  checkArraySize(`randn: its (${rows}, ${cols}) result`, rows * cols, 8);
   return new Matrix(rows, cols, rng.randn(rows * cols));
 }

@@ -8,15 +8,19 @@
 
 import { dtypeOf, type FloatArray, type Matrix } from "../core/matrix.ts";
 import { kernels } from "../kernels/select.ts";
-import { strided, zeros } from "./_shape.ts";
+import { shapeText, strided, zeros } from "./_shape.ts";
 
+/**
+ * Checks the operands of the product `name` (numpy's `numpy`) and returns
+ * how messages name it: `matmul (numpy's A @ B) of A (2, 3) and B (3, 4)`.
+ */
 function checkProduct(
   name: string,
   numpy: string,
   a: Matrix<FloatArray>,
   b: Matrix<FloatArray>,
   inner: [number, number],
-): void {
+): string {
   const x = strided(name, a), y = strided(name, b);
   if (x.ndim !== 2 || y.ndim !== 2) {
     throw new TypeError(`${name} (numpy's ${numpy}): A and B must be matrices`);
@@ -35,6 +39,9 @@ function checkProduct(
       }; convert one with .astype()`,
     );
   }
+  return `${name} (numpy's ${numpy}) of A ${shapeText(x)} and B ${
+    shapeText(y)
+  }`;
 }
 
 /**
@@ -57,8 +64,8 @@ export function matmul<A extends FloatArray>(
   a: Matrix<A>,
   b: Matrix<A>,
 ): Matrix<A> {
-  checkProduct("matmul", "A @ B", a, b, [a.cols, b.rows]);
-  const out = zeros<A>(a.rows, b.cols, dtypeOf(a.data));
+  const what = checkProduct("matmul", "A @ B", a, b, [a.cols, b.rows]);
+  const out = zeros<A>(what, a.rows, b.cols, dtypeOf(a.data));
   kernels().matmulAB(a, b, out);
   return out;
 }
@@ -85,8 +92,8 @@ export function matmulT<A extends FloatArray>(
   a: Matrix<A>,
   b: Matrix<A>,
 ): Matrix<A> {
-  checkProduct("matmulT", "A @ B.T", a, b, [a.cols, b.cols]);
-  const out = zeros<A>(a.rows, b.rows, dtypeOf(a.data));
+  const what = checkProduct("matmulT", "A @ B.T", a, b, [a.cols, b.cols]);
+  const out = zeros<A>(what, a.rows, b.rows, dtypeOf(a.data));
   kernels().matmulABt(a, b, out);
   return out;
 }
@@ -113,8 +120,8 @@ export function tMatmul<A extends FloatArray>(
   a: Matrix<A>,
   b: Matrix<A>,
 ): Matrix<A> {
-  checkProduct("tMatmul", "A.T @ B", a, b, [a.rows, b.rows]);
-  const out = zeros<A>(a.cols, b.cols, dtypeOf(a.data));
+  const what = checkProduct("tMatmul", "A.T @ B", a, b, [a.rows, b.rows]);
+  const out = zeros<A>(what, a.cols, b.cols, dtypeOf(a.data));
   kernels().matmulAtB(a, b, out);
   return out;
 }
@@ -135,7 +142,12 @@ export function tMatmul<A extends FloatArray>(
 export function transpose<A extends FloatArray>(a: Matrix<A>): Matrix<A> {
   const x = strided("transpose", a);
   if (x.ndim !== 2) throw new TypeError("transpose: expected a matrix");
-  const out = zeros<A>(a.cols, a.rows, dtypeOf(a.data));
+  const out = zeros<A>(
+    `transpose of ${shapeText(x)}`,
+    a.cols,
+    a.rows,
+    dtypeOf(a.data),
+  );
   const S = a.data, D = out.data, r = a.rows, c = a.cols;
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < c; j++) D[j * r + i] = S[i * c + j];

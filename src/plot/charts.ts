@@ -112,7 +112,7 @@ export function lossChart(
     marks.push(Plot.lineY(losses, light));
   } else {
     marks.push(
-      Plot.areaY(lossBand(losses), {
+      Plot.areaY(band(losses), {
         x: "x",
         y1: "low",
         y2: "high",
@@ -144,7 +144,7 @@ export function lossChart(
 
 /** Shortest history {@linkcode lossChart} smooths, as a window length. */
 const SMOOTHING_FROM = 5;
-/** Most points a loss chart draws per line. */
+/** Most points a loss or accuracy chart draws per line. */
 const MAX_POINTS = 500;
 
 /**
@@ -169,22 +169,22 @@ function trailingMeans(
   return points;
 }
 
-/** Lowest and highest loss of each of at most MAX_POINTS / 2 stretches. */
-function lossBand(
-  losses: readonly number[],
+/** Lowest and highest value of each of at most MAX_POINTS / 2 stretches. */
+function band(
+  values: readonly number[],
 ): { x: number; low: number; high: number }[] {
-  const size = Math.ceil(losses.length / (MAX_POINTS / 2));
-  const band = [];
-  for (let start = 0; start < losses.length; start += size) {
+  const size = Math.ceil(values.length / (MAX_POINTS / 2));
+  const points = [];
+  for (let start = 0; start < values.length; start += size) {
     let low = Infinity, high = -Infinity;
-    const end = Math.min(start + size, losses.length);
+    const end = Math.min(start + size, values.length);
     for (let i = start; i < end; i++) {
-      low = Math.min(low, losses[i]);
-      high = Math.max(high, losses[i]);
+      low = Math.min(low, values[i]);
+      high = Math.max(high, values[i]);
     }
-    band.push({ x: start, low, high }, { x: end - 1, low, high });
+    points.push({ x: start, low, high }, { x: end - 1, low, high });
   }
-  return band;
+  return points;
 }
 
 /**
@@ -335,7 +335,10 @@ function svgSize(svg: string): [number, number] {
 
 /**
  * Train and validation accuracy against epoch, one line with dots per
- * split and a legend.
+ * split and a legend. Past 500 epochs, as in {@linkcode lossChart}, each
+ * line becomes a band from the lowest to the highest accuracy of each
+ * stretch of epochs with a line through every `n / 500`th epoch: a file
+ * of bounded size however long the training.
  *
  * @throws {RangeError} when both histories are empty.
  *
@@ -383,7 +386,22 @@ export function accuracyChart(
     y: { label: "Accuracy", grid: true },
     marks: [
       ...series.flatMap(({ values }, i) => [
-        Plot.lineY(values, { stroke: PALETTE[i] }),
+        ...(epochs <= MAX_POINTS
+          ? [Plot.lineY(values, { stroke: PALETTE[i] })]
+          : [
+            Plot.areaY(band(values), {
+              x: "x",
+              y1: "low",
+              y2: "high",
+              fill: PALETTE[i],
+              fillOpacity: 0.3,
+            }),
+            Plot.lineY(trailingMeans(values, 1), {
+              x: "x",
+              y: "y",
+              stroke: PALETTE[i],
+            }),
+          ]),
         // A dot per epoch while they stay apart.
         ...(epochs <= MAX_DOTS
           ? [Plot.dot(values, {

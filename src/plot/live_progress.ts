@@ -12,6 +12,7 @@ import type { SearchProgress } from "../search/search.ts";
 import type { TrainProgress } from "../nn/trainer.ts";
 import { checkOptionNames } from "../core/options.ts";
 import { trainingChart } from "./charts.ts";
+import { checkProgressOptions } from "./_progress_options.ts";
 import {
   type Progress,
   type ProgressOptions,
@@ -48,6 +49,12 @@ export interface TrainingProgressOptions
  * the epoch where early stopping ends the run; a second run through the
  * same callback starts a new display.
  *
+ * @throws {RangeError} at once, not at the first update, for an unknown
+ *   option name, a width that is not a positive integer, a negative
+ *   interval or a sink of an unknown kind.
+ * @throws {TypeError} at once for a sink without its function (`write`,
+ *   `broadcast` or `log`) or a `now` that is not a function.
+ *
  * @example Ten iterations into a list of lines
  * ```ts
  * import { trainingProgress } from "@twolayer/net/plot";
@@ -82,6 +89,8 @@ export function trainingProgress(
     "interval",
     "now",
   ]);
+  // The reporter comes with the first update: check its options now.
+  checkProgressOptions(rest);
   const now = options.now ?? (() => performance.now());
   let run:
     | {
@@ -160,6 +169,12 @@ export interface SearchProgressOptions
  * setting finishes, its validation accuracy beside the best so far, and
  * keeps that chart when the search ends.
  *
+ * @throws {RangeError} at once for an unknown option name, a width that is
+ *   not a positive integer, a negative interval or a sink of an unknown
+ *   kind.
+ * @throws {TypeError} at once for a sink without its function or a `now`
+ *   that is not a function.
+ *
  * @example
  * ```ts
  * import { searchProgress } from "@twolayer/net/plot";
@@ -197,6 +212,8 @@ export function searchProgress(
     "interval",
     "now",
   ]);
+  // The reporter comes with the first update: check its options now.
+  checkProgressOptions(rest);
   const now = options.now ?? (() => performance.now());
   const finished: FinishedSetting[] = [];
   const live = chart

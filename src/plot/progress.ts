@@ -9,6 +9,8 @@
 
 import type { MimeBundle } from "./display.ts";
 import { pauseForOutput } from "./_output_pause.ts";
+import { checkOptionNames } from "../core/options.ts";
+import { checkProgressOptions } from "./_progress_options.ts";
 
 /** Where progress goes; {@linkcode progressReporter} picks one when not given. */
 export type ProgressSink =
@@ -67,8 +69,8 @@ export interface Progress {
  * time left when given, and a detail, e.g.
  * `training [#######-------] 50% 500/1000 6s (6s left) loss 0.4985`.
  *
- * @throws {RangeError} when `total` is not positive or `width` is not a
- *   positive integer.
+ * @throws {RangeError} when `total` is not positive and finite or `width`
+ *   is not a positive integer.
  *
  * @example
  * ```ts
@@ -97,14 +99,8 @@ export function renderProgressBar(
   } = {},
 ): string {
   const { label, width = 30, seconds, secondsLeft, detail } = options;
-  if (!(total > 0)) {
-    throw new RangeError(`progress total must be positive, got ${total}`);
-  }
-  if (!Number.isInteger(width) || width < 1) {
-    throw new RangeError(
-      `progress bar width must be a positive integer, got ${width}`,
-    );
-  }
+  checkTotal(total);
+  checkProgressOptions({ width });
   const fraction = Math.min(Math.max(done / total, 0), 1);
   const filled = Math.floor(fraction * width);
   const parts = [
@@ -157,7 +153,11 @@ export function defaultProgressSink(): ProgressSink {
  * fails (a full disk, a closed pipe, a broadcast that throws) silences
  * the display, never the work it reports on.
  *
- * @throws {RangeError} when `total` is not positive.
+ * @throws {RangeError} when `total` is not positive and finite, `width`
+ *   not a positive integer, `interval` negative, the sink of an unknown
+ *   kind, or an option unknown.
+ * @throws {TypeError} when the sink lacks its function (`write`,
+ *   `broadcast` or `log`), or `now` is not a function.
  *
  * @example A terminal bar written into a string
  * ```ts
@@ -187,6 +187,17 @@ export function defaultProgressSink(): ProgressSink {
  * ```
  */
 export function progressReporter(options: ProgressOptions): Progress {
+  checkOptionNames("progressReporter", options, [
+    "total",
+    "label",
+    "sink",
+    "width",
+    "interval",
+    "now",
+    "jupyterView",
+  ]);
+  checkTotal(options.total);
+  checkProgressOptions(options);
   const sink = options.sink ?? defaultProgressSink();
   const {
     total,
@@ -196,9 +207,6 @@ export function progressReporter(options: ProgressOptions): Progress {
     now = () => performance.now(),
     jupyterView = (line: string) => ({ "text/plain": line }),
   } = options;
-  if (!(total > 0)) {
-    throw new RangeError(`progress total must be positive, got ${total}`);
-  }
   const started = now();
   let lastDraw = -Infinity;
   let lastLine = -1;
@@ -293,6 +301,16 @@ export function progressReporter(options: ProgressOptions): Progress {
       draw(done, detail, true);
     },
   };
+}
+
+/** Throws unless `total` is a positive finite number of units. */
+function checkTotal(total: number): void {
+  // Infinity would draw "(InfinitymNaNs left)".
+  if (!(total > 0 && Number.isFinite(total))) {
+    throw new RangeError(
+      `progress total must be a positive finite number, got ${total}`,
+    );
+  }
 }
 
 /** `Deno.jupyter.broadcast` inside Deno's kernel; undefined elsewhere. */
