@@ -12,6 +12,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { runNotebook } from "./run_notebook.ts";
 
 const NOTEBOOK = new URL(
@@ -33,7 +34,9 @@ try {
     check() {
       if (!/^best test accuracy: 0\.\d{3}$/.test(lastLine)) {
         throw new Error(
-          `${NOTEBOOK.pathname} should end by printing "best test accuracy: 0.NNN", its last line was "${lastLine}"`,
+          `${
+            fileURLToPath(NOTEBOOK)
+          } should end by printing "best test accuracy: 0.NNN", its last line was "${lastLine}"`,
         );
       }
     },

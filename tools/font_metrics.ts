@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 /**
  * Horizontal metrics of a TrueType font, read from its `head`, `hhea`,
  * `hmtx`, `cmap` (format 4), `loca` and `glyf` tables: each character's
@@ -156,5 +157,5 @@ if (import.meta.main) {
       "",
     ].join("\n"),
   );
-  console.log(`wrote ${target.pathname}`);
+  console.log(`wrote ${fileURLToPath(target)}`);
 }

@@ -6,6 +6,9 @@
  * @module
  */
 
+import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
+
 /** Largest notebook read (outputs included), in bytes. */
 export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
 
@@ -91,7 +94,7 @@ export function cellsToModule(cells: readonly string[], base: URL): string {
 export async function writeNotebookModule(notebook: URL): Promise<string> {
   const source = cellsToModule(await readCodeCells(notebook), notebook);
   const dir = await Deno.makeTempDir({ prefix: "twolayer_notebook_" });
-  const name = notebook.pathname.split("/").at(-1)!.replace(/\.ipynb$/, "");
+  const name = basename(fileURLToPath(notebook), ".ipynb");
   const path = `${dir}/${name}.ts`;
   await Deno.writeTextFile(path, source);
   return path;

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { ReferenceComparison, searchSize } from "../src/workbook/mod.ts";
 import { runNotebook } from "./run_notebook.ts";
 
@@ -23,7 +24,9 @@ const { shown } = await runNotebook({
   check(shown) {
     if (!shown.some((item) => item instanceof ReferenceComparison)) {
       throw new Error(
-        `${NOTEBOOK.pathname} showed no reference comparison (its last cell shows compareWithReference(...))`,
+        `${
+          fileURLToPath(NOTEBOOK)
+        } showed no reference comparison (its last cell shows compareWithReference(...))`,
       );
     }
   },
