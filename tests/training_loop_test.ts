@@ -13,9 +13,9 @@ import {
   type TrainProgress,
   TwoLayerNet,
 } from "../mod.ts";
+import { DeviceFailure } from "../src/core/training.ts";
 import {
   CpuStep,
-  DeviceFailure,
   type SpanResult,
   type TrainingRun,
   type TrainingSpan,
