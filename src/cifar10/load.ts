@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "pathe";
 import {
   CIFAR10_BATCHES,
   CIFAR10_CLASSES,
@@ -264,38 +264,44 @@ export async function exportCifar10Binary(
   };
   await exists();
   await Deno.mkdir(dir, { recursive: true });
-  using lock = await Deno.open(dir);
-  if (!(await lock.tryLock(true))) {
-    throw new Error(
-      `cannot export to ${target}: another export into ${dir} is running; ` +
-        `wait for it to finish`,
-    );
-  }
-  // Under the lock, so checked again, and any staging folder is a leftover.
-  await exists();
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isDirectory && entry.name.startsWith(EXPORT_TEMP_PREFIX)) {
-      await Deno.remove(join(dir, entry.name), { recursive: true });
-    }
-  }
-  const source = await openCifar10Source(options);
-  // Inside dir so that the final rename stays on one file system.
-  const temp = await Deno.makeTempDir({ dir, prefix: EXPORT_TEMP_PREFIX });
-  using _cleanup = removeOnInterrupt(temp);
-  const staged = join(temp, BATCH_FOLDER_NAMES.binary);
+  // Disposed of in the end as `using` would (Node 20 cannot parse `using`).
+  const lock = await Deno.open(dir);
   try {
-    await Deno.mkdir(staged);
-    for (const name of CIFAR10_BATCHES) {
-      const batch = await readVerifiedBatch(source, name, options.expected);
-      await Deno.writeFile(join(staged, `${name}.bin`), batch);
+    if (!(await lock.tryLock(true))) {
+      throw new Error(
+        `cannot export to ${target}: another export into ${dir} is running; ` +
+          `wait for it to finish`,
+      );
     }
-    await Deno.writeTextFile(
-      join(staged, "batches.meta.txt"),
-      CIFAR10_CLASSES.join("\n") + "\n\n",
-    );
-    await Deno.rename(staged, target);
+    // Under the lock, so checked again, and any staging folder is a leftover.
+    await exists();
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory && entry.name.startsWith(EXPORT_TEMP_PREFIX)) {
+        await Deno.remove(join(dir, entry.name), { recursive: true });
+      }
+    }
+    const source = await openCifar10Source(options);
+    // Inside dir so that the final rename stays on one file system.
+    const temp = await Deno.makeTempDir({ dir, prefix: EXPORT_TEMP_PREFIX });
+    const cleanup = removeOnInterrupt(temp);
+    const staged = join(temp, BATCH_FOLDER_NAMES.binary);
+    try {
+      await Deno.mkdir(staged);
+      for (const name of CIFAR10_BATCHES) {
+        const batch = await readVerifiedBatch(source, name, options.expected);
+        await Deno.writeFile(join(staged, `${name}.bin`), batch);
+      }
+      await Deno.writeTextFile(
+        join(staged, "batches.meta.txt"),
+        CIFAR10_CLASSES.join("\n") + "\n\n",
+      );
+      await Deno.rename(staged, target);
+    } finally {
+      await Deno.remove(temp, { recursive: true });
+      cleanup[Symbol.dispose]();
+    }
   } finally {
-    await Deno.remove(temp, { recursive: true });
+    lock[Symbol.dispose]();
   }
   return target;
 }

@@ -13,9 +13,12 @@
  */
 export const OUTPUT_PAUSE_MS = 25;
 
-const cell = new Int32Array(new SharedArrayBuffer(4));
+let cell: Int32Array<SharedArrayBuffer> | undefined;
 
 /** Blocks this thread for {@linkcode OUTPUT_PAUSE_MS}; the sender runs meanwhile. */
 export function pauseForOutput(): void {
+  // Made on first use: a web page that is not cross-origin isolated has no
+  // SharedArrayBuffer, and loads this module all the same.
+  cell ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(cell, 0, 0, OUTPUT_PAUSE_MS);
 }
