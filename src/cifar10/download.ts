@@ -6,7 +6,6 @@
  * @module
  */
 
-import { md5 as md5Hash } from "@noble/hashes/legacy.js";
 import { join } from "pathe";
 import { BATCH_FOLDER_NAMES, type BatchFormat } from "./_folder.ts";
 import { pathKind } from "./_path_kind.ts";
@@ -197,7 +196,8 @@ async function fetchArchive(
     await response.body.cancel();
     throw tooLarge();
   }
-  const hash = md5Hash.create();
+  // Loaded when a download runs: the package is larger than this folder.
+  const hash = (await import("@noble/hashes/legacy.js")).md5.create();
   const bar = progress && total > 0
     ? progressReporter({ total, label: url.slice(url.lastIndexOf("/") + 1) })
     : undefined;
