@@ -309,10 +309,17 @@ export async function exportCifar10Binary(
 /** All six batches, verified: five training, one test. */
 async function readAll(options: Cifar10SourceOptions) {
   const source = await openCifar10Source(options);
-  const batches = [];
-  for (const name of CIFAR10_BATCHES) {
-    batches.push(await readVerifiedBatch(source, name, options.expected));
-  }
+  // All at once (a web folder's requests overlap); a failure is reported
+  // for the first failing batch in order, as a sequential read would.
+  const settled = await Promise.allSettled(
+    CIFAR10_BATCHES.map((name) =>
+      readVerifiedBatch(source, name, options.expected)
+    ),
+  );
+  const batches = settled.map((result) => {
+    if (result.status === "rejected") throw result.reason;
+    return result.value;
+  });
   const test = batches.pop()!;
   const imagesPerBatch = test.length / RECORD_BYTES;
   return { train: batches, test, source: source.description, imagesPerBatch };
