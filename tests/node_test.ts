@@ -1,7 +1,8 @@
-// The package as a Node user meets it: the main entry, @twolayer/net/ops and
-// the chart functions bundled as a bundler would (deno bundle, npm packages
-// inlined, nothing lowered), imported by Node (20 or later), which has no
-// Deno global and cannot parse `using`; the workbook's toy loss computed.
+// The package as a Node user meets it: the main entry, @twolayer/net/ops,
+// the charts of @twolayer/net/plot and @twolayer/net/images bundled as a
+// bundler would (deno bundle, npm packages inlined, nothing lowered),
+// imported by Node (20 or later), which has no Deno global and cannot parse
+// `using`; the workbook's toy loss computed.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bundle } from "../tools/bundle.ts";
@@ -25,7 +26,8 @@ if (node === undefined && !Deno.env.get("CI")) {
         join(dir, "toy.ts"),
         `import { Matrix, random, seed, TwoLayerNet } from ${entry("mod.ts")};
 import { add, matmulT } from ${entry("src/ops/mod.ts")};
-import { lossChart } from ${entry("src/plot/charts.ts")};
+import { lossChart } from ${entry("src/plot/mod.ts")};
+import { classifyImage } from ${entry("src/images/mod.ts")};
 // The workbook's init_toy_model and init_toy_data, then its loss.
 seed(0);
 const net = new TwoLayerNet(4, 10, 3, { std: 1e-1 });
@@ -35,7 +37,7 @@ console.log(net.loss(X, [0, 1, 2, 2, 1], 0.05).loss);
 const scores = add(matmulT(X, net.params.W1), net.params.b1);
 console.log(scores.shape.join(" x "));
 console.log(lossChart({ lossHistory: [2, 1.5, 1.2] }).svg.slice(0, 4));
-console.log(typeof (globalThis as { Deno?: unknown }).Deno);
+console.log(typeof classifyImage, typeof (globalThis as { Deno?: unknown }).Deno);
 `,
       );
       await bundle(join(dir, "toy.ts"), join(dir, "toy.mjs"));
@@ -57,7 +59,7 @@ console.log(typeof (globalThis as { Deno?: unknown }).Deno);
         "1.8973332763705641",
         "5 x 10",
         "<svg",
-        "undefined",
+        "function undefined",
       ]);
     } finally {
       await Deno.remove(dir, { recursive: true });
