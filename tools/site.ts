@@ -32,6 +32,7 @@ import {
 } from "../mod.ts";
 import { CIFAR10_BATCHES } from "../src/cifar10/batch.ts";
 import { openCifar10Source, readVerifiedBatch } from "../src/cifar10/source.ts";
+import { removeOnInterrupt } from "../src/core/interrupt.ts";
 import { bundle } from "./bundle.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -89,6 +90,8 @@ export async function buildSite(
     dir: dirname(resolve(dir)),
     prefix: ".site-",
   });
+  // Ctrl-C during the build removes the staging folder too.
+  using _cleanup = removeOnInterrupt(stage);
   try {
     log("bundling the page and its Worker");
     await bundle("site/page.ts", join(stage, "page.js"), { minify: true });
@@ -299,7 +302,15 @@ if (import.meta.main) {
       (args.values.serve ? "" : " (or deno task site --serve)"),
   );
   if (args.values.serve) {
-    const server = serveSite(dir, { port });
+    let server;
+    try {
+      server = serveSite(dir, { port });
+    } catch (error) {
+      console.error(
+        `error: cannot serve on port ${port}: ${(error as Error).message}`,
+      );
+      Deno.exit(1);
+    }
     console.log(`serving ${dir} on http://localhost:${server.addr.port}/`);
     await server.finished;
   }
