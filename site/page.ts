@@ -41,8 +41,7 @@ const confusion = $("confusion");
 const worker = new Worker(new URL("worker.js", import.meta.url), {
   type: "module",
 });
-const send = (message: ToWorker, transfer: Transferable[] = []) =>
-  worker.postMessage(message, transfer);
+const send = (message: ToWorker) => worker.postMessage(message);
 
 /** The run being shown. */
 const run = {
@@ -259,7 +258,7 @@ networkInput.addEventListener("change", async () => {
     log.textContent = "";
     result.textContent = "";
     setState("training");
-    send({ type: "evaluate", name: file.name, bytes }, [bytes.buffer]);
+    send({ type: "evaluate", name: file.name, bytes });
   } catch (error) {
     status.textContent = `error: ${file.name}: ${(error as Error).message}`;
   }
