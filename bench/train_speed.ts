@@ -23,9 +23,13 @@
  * plain run, and prints the view's cost: the time difference and the time
  * spent inside the progress callback.
  *
+ * `--browser` times W instead in Chromium, on the web page of `deno task
+ * site` (built in `--site DIR`, default out/site, when absent), side by
+ * side with Deno's wasm backend (bench/browser_speed.ts).
+ *
  * Usage: deno task bench [--reps 3] [--iters 1000] [--threads N]
  *   [--backends blas,wasm,webgpu] [--dtypes float64,float32] [--live]
- *   [--search-iters 12000]
+ *   [--search-iters 12000] [--browser [--site DIR]]
  *
  * @module
  */
@@ -60,8 +64,15 @@ const { values } = parseArgs({
     dtypes: { type: "string" },
     live: { type: "boolean", default: false },
     "search-iters": { type: "string", default: "12000" },
+    browser: { type: "boolean", default: false },
+    site: { type: "string", default: "out/site" },
   },
 });
+if (values.browser) {
+  const { benchBrowser } = await import("./browser_speed.ts");
+  await benchBrowser({ reps: Number(values.reps), site: values.site });
+  Deno.exit(0);
+}
 const reps = Number(values.reps), iters = Number(values.iters);
 const threads = values.threads ? Number(values.threads) : undefined;
 if (threads !== undefined) setThreads(threads);

@@ -16,9 +16,9 @@ import {
   type TrainProgress,
   TwoLayerNet,
 } from "../mod.ts";
+import { DeviceFailure } from "../src/core/training.ts";
 import {
   CpuStep,
-  DeviceFailure,
   type SpanResult,
   type TrainingRun,
   type TrainingSpan,

@@ -1,10 +1,14 @@
 /**
  * Checks the package's module graph, from `deno info --json`: fails on any
  * runtime import cycle among our modules (static or dynamic imports;
- * `import type` is erased, so it cannot form one), and on a main entry
+ * `import type` is erased, so it cannot form one), on any import, type
+ * imports included, that points up the house of {@linkcode FLOORS}, and on
+ * a main entry
  * whose static graph, our modules plus every npm package reachable through
  * static imports, exceeds {@linkcode MAIN_LIMIT}, or that exports more than
- * {@linkcode MAIN_SYMBOLS} symbols. Prints each entry's size and symbols.
+ * {@linkcode MAIN_SYMBOLS} symbols. Prints each entry's size and symbols,
+ * and the house: each floor's folders and the imports they make of the
+ * floors below.
  *
  * Run with `deno task check` (or `deno run --allow-read --allow-run
  * tools/module_graph.ts`).
@@ -20,6 +24,22 @@ export const MAIN_LIMIT = 5 * 1024 * 1024;
 
 /** The most public symbols the main entry may export. */
 export const MAIN_SYMBOLS = 70;
+
+/**
+ * The folders of `src/` as floors of a house, top floor first. A module
+ * imports modules of its own folder and of folders on lower floors only:
+ * an import of another folder on its own floor or above is an arrow back
+ * up. A new folder needs its floor here.
+ */
+export const FLOORS: readonly (readonly string[])[] = [
+  ["images", "workbook"],
+  ["cifar10"],
+  ["plot"],
+  ["ops", "search"],
+  ["nn"],
+  ["kernels"],
+  ["core"],
+];
 
 /** How many distinct symbols `deno doc` lists for `entry`. */
 async function symbolCount(entry: string): Promise<number> {
@@ -162,6 +182,80 @@ export function cycles(edges: Edge[]): string[][] {
   return found;
 }
 
+/**
+ * The imports among `edges` that point back up {@linkcode FLOORS}: from a
+ * folder to another folder on the same floor or above. `folderOf` names a
+ * module's folder under `src/` (`undefined` for a module outside it, which
+ * is never checked).
+ *
+ * @throws {Error} for a folder that is on no floor.
+ *
+ * @example
+ * ```ts
+ * import { arrowsBackUp } from "./module_graph.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const edges = [["nn/a.ts", "core/b.ts"], ["kernels/c.ts", "nn/a.ts"]]
+ *   .map(([from, to]) => ({ from, to, runtime: false, dynamic: false }));
+ * const folderOf = (s: string) => s.split("/")[0];
+ * assert.deepEqual(arrowsBackUp(edges, folderOf), [edges[1]]);
+ * ```
+ */
+export function arrowsBackUp(
+  edges: Edge[],
+  folderOf: (specifier: string) => string | undefined,
+): Edge[] {
+  return edges.filter((e) => {
+    const from = folderOf(e.from), to = folderOf(e.to);
+    if (from === undefined || to === undefined || from === to) return false;
+    return floorOf(to) >= floorOf(from);
+  });
+}
+
+/** How high `folder` lives: 0 for the ground floor. */
+function floorOf(folder: string): number {
+  const index = FLOORS.findIndex((floor) => floor.includes(folder));
+  if (index < 0) {
+    throw new Error(
+      `src/${folder}/ is on no floor of FLOORS in tools/module_graph.ts: ` +
+        `expected every folder of src/ there, above the folders it imports`,
+    );
+  }
+  return FLOORS.length - 1 - index;
+}
+
+/**
+ * The house as text, top floor first: each floor's folders, then the
+ * folders below that they import and how many imports each (type imports
+ * included).
+ */
+function picture(
+  edges: Edge[],
+  folderOf: (specifier: string) => string | undefined,
+): string {
+  const counts = new Map<string, Map<string, number>>();
+  for (const e of edges) {
+    const from = folderOf(e.from), to = folderOf(e.to);
+    if (from === undefined || to === undefined || from === to) continue;
+    if (!counts.has(from)) counts.set(from, new Map());
+    const row = counts.get(from)!;
+    row.set(to, (row.get(to) ?? 0) + 1);
+  }
+  const width = Math.max(...FLOORS.map((f) => f.join("  ").length));
+  return FLOORS.map((floor) => {
+    const below = new Map<string, number>();
+    for (const folder of floor) {
+      for (const [to, n] of counts.get(folder) ?? []) {
+        below.set(to, (below.get(to) ?? 0) + n);
+      }
+    }
+    const targets = FLOORS.flat().filter((f) => below.has(f))
+      .map((f) => `${f} ${below.get(f)}`);
+    return `  ${floor.join("  ").padEnd(width)}  -> ${targets.join(", ")}`
+      .replace(/\s*-> $/, "");
+  }).join("\n");
+}
+
 async function directoryBytes(path: string): Promise<number> {
   let total = 0;
   for await (const entry of Deno.readDir(path)) {
@@ -251,6 +345,20 @@ async function main(): Promise<number> {
     !runtime.some((r) => c.every((m) => r.includes(m)))
   );
   const count = new Set(local.flatMap((e) => [e.from, e.to])).size;
+  const src = pathToFileURL(join(ROOT, "src")).href + "/";
+  const folderOf = (s: string) =>
+    s.startsWith(src) && s.slice(src.length).includes("/")
+      ? s.slice(src.length).split("/")[0]
+      : undefined;
+  // Each import once, whatever kinds of import make it.
+  const pairs = [
+    ...new Map(local.map((e) => [`${e.from} ${e.to}`, e])).values(),
+  ];
+  const up = arrowsBackUp(pairs, folderOf);
+  console.log(`the house, top floor first:\n${picture(pairs, folderOf)}`);
+  for (const e of up) {
+    console.log(`arrow back up: ${name(e.from)} -> ${name(e.to)}`);
+  }
   for (const c of runtime) {
     console.log(`runtime import cycle: ${c.map(name).join(" <-> ")}`);
   }
@@ -260,9 +368,9 @@ async function main(): Promise<number> {
   console.log(
     `${count} modules, ${local.filter((e) => e.runtime).length} runtime ` +
       `imports: ${runtime.length} runtime cycles, ${typeOnly.length} ` +
-      `type-only cycles`,
+      `type-only cycles, ${up.length} arrows back up`,
   );
-  return failed || runtime.length > 0 ? 1 : 0;
+  return failed || runtime.length > 0 || up.length > 0 ? 1 : 0;
 }
 
 async function* sourceFiles(dir: string): AsyncGenerator<string> {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "pathe";
 import {
   CIFAR10_BATCHES,
   type Cifar10BatchName,

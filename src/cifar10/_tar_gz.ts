@@ -7,7 +7,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "pathe";
 
 const BLOCK = 512;
 const latin1 = new TextDecoder("latin1");
@@ -53,7 +53,8 @@ export async function extractTarGz(
   maxBytes = Infinity,
 ): Promise<void> {
   let unpacked = 0;
-  using input = await Deno.open(file);
+  // Disposed of in the end as `using` would (Node 20 cannot parse `using`).
+  const input = await Deno.open(file);
   const reader = new ExactReader(
     input.readable.pipeThrough(new DecompressionStream("gzip")).getReader(),
   );
@@ -89,13 +90,17 @@ export async function extractTarGz(
       } else if (type === "0") {
         const path = safePath(dir, name);
         await Deno.mkdir(dirname(path), { recursive: true });
-        using out = await Deno.open(path, { write: true, createNew: true });
-        for (let left = size; left > 0;) {
-          const chunk = await reader.need(Math.min(left, 1 << 20));
-          for (let done = 0; done < chunk.length;) {
-            done += await out.write(chunk.subarray(done));
+        const out = await Deno.open(path, { write: true, createNew: true });
+        try {
+          for (let left = size; left > 0;) {
+            const chunk = await reader.need(Math.min(left, 1 << 20));
+            for (let done = 0; done < chunk.length;) {
+              done += await out.write(chunk.subarray(done));
+            }
+            left -= chunk.length;
           }
-          left -= chunk.length;
+        } finally {
+          out[Symbol.dispose]();
         }
         await reader.need(padded - size);
       } else {
@@ -106,6 +111,7 @@ export async function extractTarGz(
     }
   } finally {
     await reader.cancel();
+    input[Symbol.dispose]();
   }
 }
 

@@ -198,12 +198,14 @@ export function labelError(
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    bytes as Uint8Array<ArrayBuffer>,
-  );
+  // A page served over plain http (not localhost) has no crypto.subtle.
+  const digest = globalThis.crypto?.subtle
+    ? new Uint8Array(
+      await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+    )
+    : (await import("@noble/hashes/sha2.js")).sha256(bytes);
   return Array.from(
-    new Uint8Array(digest),
+    digest,
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
 }

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { join } from "pathe";
 import { BATCH_FOLDER_NAMES, type BatchFormat } from "./_folder.ts";
 import { pathKind } from "./_path_kind.ts";
 import { progressReporter } from "../plot/progress.ts";
@@ -197,12 +196,13 @@ async function fetchArchive(
     await response.body.cancel();
     throw tooLarge();
   }
-  const hash = createHash("md5");
+  // Loaded when a download runs: the package is larger than this folder.
+  const hash = (await import("@noble/hashes/legacy.js")).md5.create();
   const bar = progress && total > 0
     ? progressReporter({ total, label: url.slice(url.lastIndexOf("/") + 1) })
     : undefined;
   let received = 0, over = false;
-  using out = await Deno.open(file, { write: true, createNew: true });
+  const out = await Deno.open(file, { write: true, createNew: true });
   try {
     for await (const chunk of response.body) {
       if (received + chunk.length > maxBytes) {
@@ -224,6 +224,7 @@ async function fetchArchive(
         }`,
     );
   } finally {
+    out[Symbol.dispose]();
     bar?.finish(undefined, received);
   }
   if (over) throw tooLarge();
@@ -233,7 +234,10 @@ async function fetchArchive(
         `found ${received}`,
     );
   }
-  const digest = hash.digest("hex");
+  const digest = Array.from(
+    hash.digest(),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
   if (digest !== md5) {
     throw new Error(
       `download of ${url} fails its checksum: expected md5 ${md5}, ` +

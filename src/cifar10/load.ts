@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "pathe";
 import {
   CIFAR10_BATCHES,
   CIFAR10_CLASSES,
@@ -264,38 +264,44 @@ export async function exportCifar10Binary(
   };
   await exists();
   await Deno.mkdir(dir, { recursive: true });
-  using lock = await Deno.open(dir);
-  if (!(await lock.tryLock(true))) {
-    throw new Error(
-      `cannot export to ${target}: another export into ${dir} is running; ` +
-        `wait for it to finish`,
-    );
-  }
-  // Under the lock, so checked again, and any staging folder is a leftover.
-  await exists();
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isDirectory && entry.name.startsWith(EXPORT_TEMP_PREFIX)) {
-      await Deno.remove(join(dir, entry.name), { recursive: true });
-    }
-  }
-  const source = await openCifar10Source(options);
-  // Inside dir so that the final rename stays on one file system.
-  const temp = await Deno.makeTempDir({ dir, prefix: EXPORT_TEMP_PREFIX });
-  using _cleanup = removeOnInterrupt(temp);
-  const staged = join(temp, BATCH_FOLDER_NAMES.binary);
+  // Disposed of in the end as `using` would (Node 20 cannot parse `using`).
+  const lock = await Deno.open(dir);
   try {
-    await Deno.mkdir(staged);
-    for (const name of CIFAR10_BATCHES) {
-      const batch = await readVerifiedBatch(source, name, options.expected);
-      await Deno.writeFile(join(staged, `${name}.bin`), batch);
+    if (!(await lock.tryLock(true))) {
+      throw new Error(
+        `cannot export to ${target}: another export into ${dir} is running; ` +
+          `wait for it to finish`,
+      );
     }
-    await Deno.writeTextFile(
-      join(staged, "batches.meta.txt"),
-      CIFAR10_CLASSES.join("\n") + "\n\n",
-    );
-    await Deno.rename(staged, target);
+    // Under the lock, so checked again, and any staging folder is a leftover.
+    await exists();
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory && entry.name.startsWith(EXPORT_TEMP_PREFIX)) {
+        await Deno.remove(join(dir, entry.name), { recursive: true });
+      }
+    }
+    const source = await openCifar10Source(options);
+    // Inside dir so that the final rename stays on one file system.
+    const temp = await Deno.makeTempDir({ dir, prefix: EXPORT_TEMP_PREFIX });
+    const cleanup = removeOnInterrupt(temp);
+    const staged = join(temp, BATCH_FOLDER_NAMES.binary);
+    try {
+      await Deno.mkdir(staged);
+      for (const name of CIFAR10_BATCHES) {
+        const batch = await readVerifiedBatch(source, name, options.expected);
+        await Deno.writeFile(join(staged, `${name}.bin`), batch);
+      }
+      await Deno.writeTextFile(
+        join(staged, "batches.meta.txt"),
+        CIFAR10_CLASSES.join("\n") + "\n\n",
+      );
+      await Deno.rename(staged, target);
+    } finally {
+      await Deno.remove(temp, { recursive: true });
+      cleanup[Symbol.dispose]();
+    }
   } finally {
-    await Deno.remove(temp, { recursive: true });
+    lock[Symbol.dispose]();
   }
   return target;
 }
@@ -303,10 +309,17 @@ export async function exportCifar10Binary(
 /** All six batches, verified: five training, one test. */
 async function readAll(options: Cifar10SourceOptions) {
   const source = await openCifar10Source(options);
-  const batches = [];
-  for (const name of CIFAR10_BATCHES) {
-    batches.push(await readVerifiedBatch(source, name, options.expected));
-  }
+  // All at once (a web folder's requests overlap); a failure is reported
+  // for the first failing batch in order, as a sequential read would.
+  const settled = await Promise.allSettled(
+    CIFAR10_BATCHES.map((name) =>
+      readVerifiedBatch(source, name, options.expected)
+    ),
+  );
+  const batches = settled.map((result) => {
+    if (result.status === "rejected") throw result.reason;
+    return result.value;
+  });
   const test = batches.pop()!;
   const imagesPerBatch = test.length / RECORD_BYTES;
   return { train: batches, test, source: source.description, imagesPerBatch };

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import {
   CIFAR10_OFFICIAL,
   type Cifar10BatchName,
@@ -26,6 +25,7 @@ import {
   findBatchFolder,
   readFolderBatch,
 } from "./_folder.ts";
+import { describeWebFolder, readWebBatch } from "./_web.ts";
 
 /**
  * Which source to read:
@@ -44,7 +44,10 @@ export interface Cifar10SourceOptions {
   /**
    * A folder holding `cifar-10-batches-py` or `cifar-10-batches-bin`, or
    * that batches folder itself. Default: `CIFAR10_DIR` when set (and
-   * `--allow-env` grants it), else `data/` when it holds batches.
+   * `--allow-env` grants it), else `data/` when it holds batches. An
+   * http(s) URL names a web folder of binary batches (`data_batch_1.bin`
+   * .. `test_batch.bin`, as `deno task site` copies them): what a browser
+   * reads, having no file system.
    */
   dir?: string | URL;
   /** Download settings for `source: "official"` (and where `data/` is). */
@@ -65,6 +68,8 @@ export const SOURCE_OPTION_NAMES: readonly (keyof Cifar10SourceOptions)[] = [
 ];
 
 const SOURCES: readonly Cifar10Source[] = ["auto", "folder", "npm", "official"];
+
+const URL_SCHEMES = ["file:", "http:", "https:"];
 
 /**
  * Throws unless `options` hold only `known` names (`where` is the entry
@@ -100,6 +105,11 @@ export function checkSourceOptions(
   }
   if (dir !== undefined && typeof dir !== "string" && !(dir instanceof URL)) {
     throw new TypeError(`${where} dir must be a string or URL, got ${dir}`);
+  }
+  if (dir instanceof URL && !URL_SCHEMES.includes(dir.protocol)) {
+    throw new RangeError(
+      `${where} dir must be a file:, http: or https: URL, got ${dir.href}`,
+    );
   }
   if (download !== undefined) checkDownloadOptions(download);
   if (
@@ -149,6 +159,14 @@ export async function openCifar10Source(
   if (source === "official") {
     const path = await downloadCifar10(options.download);
     return folderSource({ path, format: options.download?.format ?? "binary" });
+  }
+  if (options.dir instanceof URL && options.dir.protocol !== "file:") {
+    const folder = options.dir;
+    return {
+      description: describeWebFolder(folder),
+      read: (name, imagesPerBatch) =>
+        readWebBatch(folder, name, imagesPerBatch),
+    };
   }
   const named = options.dir !== undefined
     ? { dir: pathOf(options.dir), via: "the dir option" }
@@ -223,8 +241,11 @@ function folderSource(folder: BatchFolder): BatchSource {
   };
 }
 
+/** A path, or a file: URL as a path (`file:///C:/x` is `C:/x`). */
 function pathOf(dir: string | URL): string {
-  return dir instanceof URL ? fileURLToPath(dir) : dir;
+  if (!(dir instanceof URL)) return dir;
+  const path = decodeURIComponent(dir.pathname);
+  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;
 }
 
 /**
@@ -233,6 +254,13 @@ function pathOf(dir: string | URL): string {
  * grant, not a silent fall back to another source.
  */
 function envDir(): { dir: string; via: string } | undefined {
+  if (typeof globalThis.Deno?.permissions !== "object") {
+    throw new Error(
+      "no CIFAR-10 folder to look for: this runtime has no Deno file " +
+        "system. Pass dir as the http(s) URL of a folder of binary batches, " +
+        'such as { dir: new URL("cifar-10-batches-bin/", location.href) }',
+    );
+  }
   const permission = Deno.permissions.querySync({
     name: "env",
     variable: "CIFAR10_DIR",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "pathe";
 import {
   CIFAR10_BATCHES,
   type Cifar10BatchName,

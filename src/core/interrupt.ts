@@ -8,9 +8,11 @@
  */
 
 /** The signals handled, with the exit code a shell reports for each. */
-const SIGNALS = ([["SIGINT", 130], ["SIGTERM", 143]] as const)
-  // Windows delivers only SIGINT (and SIGBREAK) to listeners.
-  .filter(([signal]) => Deno.build.os !== "windows" || signal === "SIGINT");
+function signals(): (readonly [Deno.Signal, number])[] {
+  return ([["SIGINT", 130], ["SIGTERM", 143]] as const)
+    // Windows delivers only SIGINT (and SIGBREAK) to listeners.
+    .filter(([signal]) => Deno.build.os !== "windows" || signal === "SIGINT");
+}
 
 const pending = new Set<string>();
 let listeners: [Deno.Signal, () => void][] | undefined;
@@ -35,7 +37,7 @@ let listeners: [Deno.Signal, () => void][] | undefined;
 export function removeOnInterrupt(path: string): Disposable {
   pending.add(path);
   if (!listeners) {
-    listeners = SIGNALS.map(([signal, code]) => [signal, () => {
+    listeners = signals().map(([signal, code]) => [signal, () => {
       for (const p of pending) {
         try {
           Deno.removeSync(p, { recursive: true });

@@ -63,13 +63,18 @@ export async function readBounded(
       `${path}: ${size} bytes is over the limit of ${maxBytes} bytes; expected ${expected}`,
     );
   }
-  using file = await Deno.open(path);
+  // Disposed of as `using` would (Node 20 cannot parse `using`).
+  const file = await Deno.open(path);
   const bytes = new Uint8Array(size + 1);
   let length = 0;
-  while (length < bytes.length) {
-    const read = await file.read(bytes.subarray(length));
-    if (read === null) break;
-    length += read;
+  try {
+    while (length < bytes.length) {
+      const read = await file.read(bytes.subarray(length));
+      if (read === null) break;
+      length += read;
+    }
+  } finally {
+    file[Symbol.dispose]();
   }
   if (length !== size) {
     throw new Error(

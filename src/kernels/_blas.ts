@@ -544,7 +544,8 @@ let loaded: Backend | string | undefined;
  */
 export function loadBlas(library?: string): Backend | string {
   if (loaded === undefined) {
-    if (typeof Deno?.dlopen !== "function") {
+    // globalThis: a runtime without Deno has no `Deno` binding at all.
+    if (typeof globalThis.Deno?.dlopen !== "function") {
       loaded = "FFI is not available in this runtime";
     } else if (!granted({ name: "ffi" })) {
       loaded = "FFI is not permitted (run Deno with --allow-ffi)";

@@ -416,7 +416,26 @@ export interface HelperThreadsOptions {
  * ```
  */
 export function defaultThreads(): number {
-  return Math.min(navigator.hardwareConcurrency ?? 1, 8);
+  return Math.min(availableCores(), 8);
+}
+
+/**
+ * The cores this program may use threads on: the runtime's count, or 1
+ * where threads cannot share memory (a web page that is not cross-origin
+ * isolated) or the runtime does not say (Node 20 has no `navigator`).
+ *
+ * @example
+ * ```ts
+ * import { availableCores } from "./_helper_threads.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(availableCores(), navigator.hardwareConcurrency);
+ * ```
+ */
+export function availableCores(): number {
+  const web = globalThis as { crossOriginIsolated?: boolean };
+  if (web.crossOriginIsolated === false) return 1;
+  return globalThis.navigator?.hardwareConcurrency ?? 1;
 }
 
 /**

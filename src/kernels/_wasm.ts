@@ -276,13 +276,22 @@ const wasmBackend: Backend = {
  * ```
  */
 export function loadWasm(): Backend | string {
-  if (
-    typeof WebAssembly !== "object" || typeof SharedArrayBuffer !== "function"
-  ) {
+  // Not `SharedArrayBuffer`: a page that is not cross-origin isolated
+  // hides it, yet has shared WebAssembly memory (for one thread).
+  if (typeof WebAssembly !== "object" || !sharedMemory()) {
     return "WebAssembly with shared memory is not available";
   }
   if (!WebAssembly.validate(kernelsWasm)) {
     return "this runtime's WebAssembly lacks SIMD or threads";
   }
   return wasmBackend;
+}
+
+function sharedMemory(): boolean {
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

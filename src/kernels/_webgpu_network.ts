@@ -8,10 +8,14 @@
  */
 
 import { type FloatArray, Matrix } from "../core/matrix.ts";
-import type { LossName } from "../nn/losses.ts";
-import type { OptimizerState, ResolvedOptimizer } from "../nn/optimizers.ts";
-import { PARAM_NAMES, type Params } from "../nn/params.ts";
-import { DeviceFailure } from "../nn/trainer.ts";
+import {
+  DeviceFailure,
+  type LossName,
+  type OptimizerState,
+  PARAM_NAMES,
+  type Params,
+  type ResolvedOptimizer,
+} from "../core/training.ts";
 import { type Gpu, gpu } from "./_webgpu_device.ts";
 import {
   grid,

@@ -23,8 +23,7 @@
  * @module
  */
 
-import type { LossName } from "../nn/losses.ts";
-import type { ResolvedOptimizer } from "../nn/optimizers.ts";
+import type { LossName, ResolvedOptimizer } from "../core/training.ts";
 
 /** The sizes a set of shaders is written for. */
 export interface ShaderShape {

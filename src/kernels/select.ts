@@ -13,7 +13,7 @@
 
 import type { Backend, BackendName } from "./backend.ts";
 import { loadBlas } from "./_blas.ts";
-import { defaultThreads } from "./_helper_threads.ts";
+import { availableCores, defaultThreads } from "./_helper_threads.ts";
 import {
   type AnyMatrix,
   assertFloatArray,
@@ -290,7 +290,7 @@ export function setThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(`threads must be a positive integer, got ${n}`);
   }
-  threads = Math.min(n, navigator.hardwareConcurrency ?? 1);
+  threads = Math.min(n, availableCores());
   for (const b of [loadBlas(), loadWasm(), typescriptBackend]) {
     if (typeof b !== "string") b.setThreads(threads);
   }

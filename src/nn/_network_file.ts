@@ -9,7 +9,7 @@
 
 import { readBounded } from "../core/read_bounded.ts";
 import { removeOnInterrupt } from "../core/interrupt.ts";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join } from "pathe";
 import {
   type DType,
   dtypeOf,
@@ -291,7 +291,7 @@ export async function writeNetworkFile(
     () => null,
   );
   const temp = join(dirname(path), temporaryName(basename(path)));
-  using _cleanup = removeOnInterrupt(temp);
+  const cleanup = removeOnInterrupt(temp);
   try {
     await Deno.writeFile(temp, bytes, {
       createNew: true,
@@ -303,6 +303,9 @@ export async function writeNetworkFile(
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     fail(error);
+  } finally {
+    // As `using` would dispose of it (Node 20 cannot parse `using`).
+    cleanup[Symbol.dispose]();
   }
 }
 

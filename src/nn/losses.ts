@@ -6,9 +6,9 @@
  */
 
 import { type FloatArray, Matrix } from "../core/matrix.ts";
+import type { LossName } from "../core/training.ts";
 
-/** Name of a data loss the network can use. */
-export type LossName = "mse" | "softmax";
+export type { LossName } from "../core/training.ts";
 
 /** Integer class labels, one per row: `Int32Array` or a plain array. */
 export type Labels = Int32Array | ArrayLike<number>;

@@ -12,7 +12,8 @@ import {
   type Kernels,
   kernels,
 } from "../kernels/select.ts";
-import { webgpuPredict, webgpuTrainingStep } from "../kernels/webgpu.ts";
+import { webgpuPredict } from "../kernels/webgpu.ts";
+import { webgpuTrainingStep } from "./_webgpu_step.ts";
 import {
   checkLossName,
   checkReg,

@@ -7,6 +7,9 @@
  */
 
 import type { FloatArray } from "../core/matrix.ts";
+import type { OptimizerState, ResolvedOptimizer } from "../core/training.ts";
+
+export type { OptimizerState, ResolvedOptimizer } from "../core/training.ts";
 
 /** Name of an update rule. */
 export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adam";
@@ -34,13 +37,6 @@ export interface OptimizerOptions {
   /** Adam's term keeping the division finite (default 1e-8). */
   epsilon?: number;
 }
-
-/** Every setting of an update rule, defaults filled in. */
-export type ResolvedOptimizer =
-  | { optimizer: "sgd" }
-  | { optimizer: "momentum"; momentum: number }
-  | { optimizer: "nesterov"; momentum: number }
-  | { optimizer: "adam"; beta1: number; beta2: number; epsilon: number };
 
 const NAMES: readonly OptimizerName[] = ["sgd", "momentum", "nesterov", "adam"];
 
@@ -119,19 +115,6 @@ export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
       };
     }
   }
-}
-
-/**
- * An update rule's state between iterations: the steps taken (Adam's `t`),
- * and per parameter the velocity or first moment and Adam's second moment.
- */
-export interface OptimizerState {
-  /** Updates applied so far. */
-  step: number;
-  /** Velocity (momentum, Nesterov) or first moment (Adam), per parameter. */
-  first: Float64Array[];
-  /** Adam's second moment per parameter (empty for other rules). */
-  second: Float64Array[];
 }
 
 /**

@@ -7,44 +7,10 @@
 
 import type { Labels } from "./losses.ts";
 import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
+import type { Params } from "../core/training.ts";
 import type { Kernels } from "../kernels/select.ts";
 
-/**
- * The network's weights and biases, named as in the workbook.
- *
- * @example
- * ```ts
- * import { type Params, TwoLayerNet } from "@twolayer/net";
- * import assert from "node:assert/strict";
- *
- * const params: Params = new TwoLayerNet(4, 10, 3).params;
- * assert.deepEqual(params.W1.shape, [10, 4]);
- * assert.equal(params.b2.length, 3);
- * ```
- */
-export interface Params<A extends FloatArray = FloatArray> {
-  /** First-layer weights, H x D. */
-  W1: Matrix<A>;
-  /** First-layer biases, H values. */
-  b1: A;
-  /** Second-layer weights, C x H. */
-  W2: Matrix<A>;
-  /** Second-layer biases, C values. */
-  b2: A;
-}
-
-/**
- * Names of the parameters, in the order the workbook's dict lists them.
- *
- * @example
- * ```ts
- * import { PARAM_NAMES } from "@twolayer/net";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(PARAM_NAMES, ["W1", "b1", "W2", "b2"]);
- * ```
- */
-export const PARAM_NAMES = ["W1", "b1", "W2", "b2"] as const;
+export { PARAM_NAMES, type Params } from "../core/training.ts";
 
 /**
  * What the trainer needs of a network (`TwoLayerNet` has it): the trainer

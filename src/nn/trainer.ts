@@ -27,6 +27,7 @@ import {
   RandomState,
   type RandomStateSnapshot,
 } from "../core/random.ts";
+import { DeviceFailure } from "../core/training.ts";
 import { assertFinite, firstNonFinite } from "../kernels/elementwise.ts";
 import { accuracy } from "./metrics.ts";
 import {
@@ -947,18 +948,6 @@ function* trainingLoop(
     stats.bestEpoch = best.epoch;
   }
   return stats;
-}
-
-/**
- * What a device step throws when the device itself failed (not the
- * training): the loop turns it into a resumable {@linkcode TrainingInterrupted}.
- */
-export class DeviceFailure extends Error {
-  /** A device failure described by `message`. */
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = "DeviceFailure";
-  }
 }
 
 /** Yields `promise` to the driver and returns what it resolved to. */

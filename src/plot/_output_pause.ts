@@ -31,12 +31,15 @@ export function outputPauseMs(bytes = 0): number {
   return OUTPUT_PAUSE_MS + Math.ceil(bytes / OUTPUT_BYTES_PER_MS);
 }
 
-const cell = new Int32Array(new SharedArrayBuffer(4));
+let cell: Int32Array<SharedArrayBuffer> | undefined;
 
 /**
  * Blocks this thread for {@linkcode outputPauseMs} of `bytes`; the sender
  * runs meanwhile.
  */
 export function pauseForOutput(bytes = 0): void {
+  // Made on first use: a web page that is not cross-origin isolated has no
+  // SharedArrayBuffer, and loads this module all the same.
+  cell ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(cell, 0, 0, outputPauseMs(bytes));
 }

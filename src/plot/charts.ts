@@ -644,7 +644,7 @@ export function confusionMatrixChart(
 
 const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
 
-/** The DOM type Plot draws into; Deno has no DOM of its own. */
+/** The DOM type Plot draws into; Deno and Node have no DOM of their own. */
 type PlotDocument = NonNullable<Plot.PlotOptions["document"]>;
 
 let dom: PlotDocument | undefined;
@@ -654,7 +654,8 @@ export type PlotFigureOptions = Plot.PlotOptions;
 
 /**
  * Draws an Observable Plot chart (any `Plot.plot` options) as a standalone
- * SVG {@linkcode Figure}, on a server-side DOM: Deno has none of its own.
+ * SVG {@linkcode Figure}: on the page's document in a browser, elsewhere
+ * on a server-side DOM (linkedom), as Deno and Node have none of their own.
  *
  * No text is cut: Plot does not size its margins to its labels (a tick
  * label such as "2.30265" is wider than the default left margin), so the
@@ -678,9 +679,11 @@ export type PlotFigureOptions = Plot.PlotOptions;
  * ```
  */
 export function plotFigure(options: PlotFigureOptions): Figure {
-  dom ??= (parseHTML("<html><body></body></html>") as unknown as {
-    document: PlotDocument;
-  }).document;
+  // A page's own document where there is one, else a server-side DOM.
+  dom ??= (globalThis as { document?: PlotDocument }).document ??
+    (parseHTML("<html><body></body></html>") as unknown as {
+      document: PlotDocument;
+    }).document;
   const element = Plot.plot({ ...options, document: dom });
   if (element.tagName.toLowerCase() !== "svg") {
     // Plot wraps the SVG in an HTML <figure> for a legend, title or caption.

@@ -1,6 +1,7 @@
 /**
  * What the notebook needs besides the library itself: the workbook's
- * reference numbers, the final report that sets ours beside them,
+ * reference numbers, its toy cells and first run's settings (for replays of
+ * the notebook), the final report that sets ours beside them,
  * Python/numpy-style printing, and the search size.
  *
  * @example
@@ -16,6 +17,7 @@
  */
 
 export * from "./reference.ts";
+export * from "./cells.ts";
 export * from "./compare.ts";
 export * from "./python_format.ts";
 export * from "./search_size.ts";
