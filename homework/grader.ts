@@ -313,8 +313,9 @@ function importClause(
       };
     }
     if (t.text === "*") {
-      names.push({ name: tokens[i + 2]?.text ?? "*", kind: "namespace" });
-      i += tokens[i + 1]?.text === "as" ? 2 : 0;
+      const alias = tokens[i + 1]?.text === "as";
+      names.push({ name: alias ? tokens[i + 2].text : "", kind: "namespace" });
+      if (alias) i += 2;
     } else if (t.text === "{") {
       for (i++; i < tokens.length && tokens[i].text !== "}"; i++) {
         if (tokens[i].text === ",") continue;
@@ -358,8 +359,9 @@ function specifierProblems(
     if (n.kind === "namespace") {
       return [{
         line,
-        what:
-          `imports all of "${from}" (* as ${n.name}), which holds more than its header lists`,
+        what: `imports all of "${from}"${
+          n.name ? ` (* as ${n.name})` : ""
+        }, which holds more than its header lists`,
       }];
     }
     if (n.kind === "default") {
