@@ -204,7 +204,7 @@ function lossParts(
     const right = Math.sqrt(sumSquares(correct.dscores));
     if (!(totalDifference(dscores, correct.dscores) < 1e-9 * right)) {
       problems.push(
-        `${data.name}'s dscores is not the gradient of its loss with respect to the scores (its norm is ${
+        `the dscores of ${data.name} is not the gradient of its loss with respect to the scores (its norm is ${
           num(yours)
         }, the gradient's ${num(right)}${factor(yours, right, N)})`,
       );
@@ -404,7 +404,7 @@ const CHECKS: Record<string, Check> = {
       const parts = lossParts(hw, net, X, {
         name: "mseLoss",
         reference: referenceMse,
-      }, 0.05).filter((p) => !p.startsWith("mseLoss's dscores"));
+      }, 0.05).filter((p) => !p.startsWith("the dscores of"));
       throw new CheckFailed(
         `your loss ${num(loss)} differs from the correct loss ${
           num(WORKBOOK.toyLossMse)
@@ -562,7 +562,7 @@ const CHECKS: Record<string, Check> = {
       const parts = workbook ? [] : lossParts(hw, net, X, {
         name: "softmaxLoss",
         reference: referenceSoftmax,
-      }, 0.05).filter((p) => !p.startsWith("softmaxLoss's dscores"));
+      }, 0.05).filter((p) => !p.startsWith("the dscores of"));
       throw new CheckFailed(
         `your softmax loss ${num(loss)} differs from the correct ${
           num(WORKBOOK.softmaxToyLoss)

@@ -569,6 +569,14 @@ Deno.test("the student edition: a stub for each part the workbook asks for", asy
     cells.filter((s: string) => s.includes("_YOUR ANSWER HERE_")).length,
     5,
   );
+  // The search's grading formula, as the workbook meant it.
+  assert.ok(
+    cells.some((s: string) =>
+      s.includes(
+        "//      min(floor(X - 23) / 22, 1)\n//   where X is your validation accuracy in percent: 45% or higher gets\n",
+      )
+    ),
+  );
   const solution = await Deno.readTextFile(join(SOLUTION, "neural_net.ts"));
   assert.doesNotMatch(solution, /SOLUTION|NotImplementedError\("/);
 });
@@ -645,14 +653,19 @@ async function variant(
   return dir;
 }
 
-/** The command lines of running processes that mention `text`. */
+/** The command lines of running processes that mention `text` (Linux). */
 async function processesWith(text: string): Promise<string[]> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-eo", "args"],
+  if (Deno.build.os !== "linux") return [];
+  // Deno reads /proc only with --allow-all; bash and tr list it.
+  const { stdout } = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < \"$f\"; echo; done 2>/dev/null",
+    ],
     stdout: "piped",
   }).output();
   return new TextDecoder().decode(stdout).split("\n")
-    .filter((line) => line.includes(text));
+    .filter((line) => line.includes(text) && !line.includes("/proc/"));
 }
 
 Deno.test("deno task grade prints each step with its points and the total, and writes results.json in Gradescope's format", async () => {
@@ -820,6 +833,41 @@ Deno.test("a forward pass without b2 fails its own step, Compute forward pass sc
   assert.match(
     out,
     /FAIL {2}0\/10 {2}Compute forward pass scores \(In\[109\]\): your scores match the correct scores[^\n]*\n +Compute forward pass scores \(In\[109\]\): with non-zero biases \(a network of D = 6, H = 8, C = 4 on 7 rows\), your scores differ from ReLU\(X W1ᵀ \+ b1\) W2ᵀ \+ b2 by \S+ \(the sum of \|differences\|\); they are ReLU\(X W1ᵀ \+ b1\) W2ᵀ: b2 is missing/,
+  );
+});
+
+Deno.test("an MSE loss without its 1/N says so in its step, and the gradient hint names only that part", async () => {
+  const dir = await variant("wrong-loss-scale", {
+    "neural_net.ts": (text) =>
+      text.replace(
+        "return { loss: sumSquares(diff) / (2 * N), dscores: div(diff, N) };",
+        "return { loss: sumSquares(diff) / 2, dscores: div(diff, N) };",
+      ),
+  });
+  const loss = await run(
+    Deno.execPath(),
+    ["task", "grade", "--step", "loss"],
+    dir,
+  );
+  assert.equal(loss.code, 1, loss.out);
+  assert.match(
+    loss.out,
+    /Forward pass loss \(In\[110\]\): your loss \S+ differs from the correct loss 1\.8973332763705641 by \S+, expected < 1e-12: with reg = 0 your loss is \S+ where mseLoss of your scores is \S+ \(N = 5 times the right value: a missing division by N\): mseLoss is off\n/,
+  );
+  const backward = await run(
+    Deno.execPath(),
+    ["task", "grade", "--step", "backward"],
+    dir,
+  );
+  assert.equal(backward.code, 1, backward.out);
+  assert.match(
+    backward.out,
+    /The backward pass is given: [^\n]*\. With reg = 0 your loss is \S+ where mseLoss of your scores is \S+ \(N = 5 times the right value: a missing division by N\): mseLoss is off\.\n/,
+  );
+  // The regularization loss is right: the hint leaves it out.
+  assert.doesNotMatch(
+    backward.out,
+    /regularization loss \(the loss with|regularization loss is not/,
   );
 });
 
