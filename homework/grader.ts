@@ -11,6 +11,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Largest source file the import check reads. */
 const MAX_SOURCE_BYTES = 1024 * 1024;
 
+/** Lines of a check's output kept: the last ones (a loop may print forever). */
+const MAX_OUTPUT_LINES = 200;
+
 /** How one check went. */
 export interface CheckResult {
   /** The step checked. */
@@ -82,6 +85,14 @@ export async function runCheck(
   await writer.close();
 
   const lines: string[] = [];
+  let dropped = 0;
+  const keep = (line: string) => {
+    lines.push(line);
+    if (lines.length > MAX_OUTPUT_LINES) {
+      lines.shift();
+      dropped++;
+    }
+  };
   let report: Record<string, unknown> | undefined;
   let started: number | undefined;
   let stopped: string | undefined;
@@ -110,6 +121,11 @@ export async function runCheck(
       const parts = (rest + text).split("\n");
       rest = parts.pop()!;
       parts.forEach(onLine);
+      // Text that never ends its line is cut into lines of its own.
+      if (rest.length > 65536) {
+        onLine(rest);
+        rest = "";
+      }
     }
     if (rest) onLine(rest);
   };
@@ -124,14 +140,15 @@ export async function runCheck(
         );
       } else if (line.startsWith(`${token} report `)) {
         report = JSON.parse(line.slice(token.length + 8));
-      } else lines.push(line);
+      } else keep(line);
     }),
-    readLines(child.stderr, (line) => lines.push(line)),
+    readLines(child.stderr, keep),
   ]);
   clearTimeout(timer);
   const seconds = started === undefined
     ? 0
     : Math.min((performance.now() - started) / 1000, step.timeLimit);
+  if (dropped > 0) lines.unshift(`(${dropped} earlier lines left out)`);
   const output = lines.join("\n");
   const done = (message: string, passed: boolean, frames: string[] = []) => ({
     ...result(message, passed),
