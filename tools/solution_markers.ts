@@ -3,12 +3,13 @@
  * homework's source holds the solution, and each part a student writes
  * sits between marker lines
  *
- *     // BEGIN SOLUTION TwoLayerNet.loss, the forward pass (In[109])
+ *     // BEGIN SOLUTION TwoLayerNet.loss, the forward pass, for Compute forward pass scores (In[109])
  *     ...solution...
  *     // END SOLUTION
  *
- * The text after `BEGIN SOLUTION` names the step and, in parentheses at
- * the end, the workbook cell. The instructor's edition drops the marker
+ * The text after `BEGIN SOLUTION` names the part and the step, whose
+ * label (the notebook's heading) ends with the workbook cell in
+ * parentheses. The instructor's edition drops the marker
  * lines; the student edition replaces each region with the workbook's
  * `// YOUR CODE HERE` and a `throw new NotImplementedError("<name>")`.
  * Markdown (a notebook's answer cells) uses `<!-- BEGIN SOLUTION -->` and
@@ -112,7 +113,7 @@ export function codeRegions(text: string, options: CodeOptions): Region[] {
       const name = begin[2] ?? "";
       if (!NAMED.test(name)) {
         throw new MarkerError(
-          `${at}: BEGIN SOLUTION needs the step and the workbook cell, as in "// BEGIN SOLUTION TwoLayerNet.loss, the forward pass (In[109])"; found ${
+          `${at}: BEGIN SOLUTION needs the part and the step with its workbook cell, as in "// BEGIN SOLUTION TwoLayerNet.loss, the forward pass, for Compute forward pass scores (In[109])"; found ${
             name ? `"${name}"` : "no name"
           }`,
         );

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "pathe";
+import { basename, dirname, join } from "pathe";
 import { BATCH_FOLDER_NAMES, type BatchFormat } from "./_folder.ts";
 import { pathKind } from "./_path_kind.ts";
 import { progressReporter } from "../plot/progress.ts";
@@ -136,48 +136,135 @@ export async function downloadCifar10(
   const target = join(dataDir, folderName);
   if ((await pathKind(target)) !== undefined) return target;
 
-  const createdDataDir = (await pathKind(dataDir)) === undefined;
-  await Deno.mkdir(dataDir, { recursive: true });
-  // Inside dataDir so that the final rename stays on one file system.
+  await fetchArchiveFolder(
+    {
+      url,
+      algorithm: "md5",
+      digest: md5,
+      folder: folderName,
+      what: `the official ${format} archive`,
+    },
+    target,
+    { progress: options.progress ?? Deno.stderr.isTerminal(), maxBytes },
+  );
+  return target;
+}
+
+/**
+ * A `.tar.gz` archive to fetch: where it is, the digest it must have, and
+ * the folder in it to keep.
+ */
+export interface ArchiveSource {
+  /** Where it is (`https:`, or `file:` for a local copy). */
+  url: string;
+  /** `md5` with a hex digest, or `sha512` with a base64 one (npm's integrity). */
+  algorithm: "md5" | "sha512";
+  /** The digest the archive must have. */
+  digest: string;
+  /** The archive's folder that becomes the target. */
+  folder: string;
+  /** What the archive is, for messages: "the official binary archive". */
+  what: string;
+}
+
+/**
+ * Downloads the archive `source`, checks its size and digest, unpacks it
+ * and renames its `source.folder` to `target`, all inside a temporary
+ * folder beside `target`: a failure leaves nothing behind (nor the
+ * parent folder, when this made it). Another process that put `target`
+ * in place meanwhile is as good.
+ *
+ * @throws {Error} when the download fails, is cut off or is over
+ *   `maxBytes`, when the digest does not match, or when the archive lacks
+ *   the folder.
+ *
+ * @example A local archive (a `file:` URL) with its sha512
+ * ```ts
+ * import { fetchArchiveFolder } from "./download.ts";
+ * import { createHash } from "node:crypto";
+ * import assert from "node:assert/strict";
+ *
+ * // One folder "package" holding "a.txt" ("hi"): tar blocks, gzipped.
+ * const header = new Uint8Array(512);
+ * const put = (text: string, at: number) =>
+ *   header.set(new TextEncoder().encode(text), at);
+ * put("package/a.txt", 0);
+ * put("00000000002", 124);
+ * put("0", 156);
+ * put("        ", 148);
+ * put(header.reduce((a, b) => a + b).toString(8).padStart(6, "0") + "\0", 148);
+ * const data = new Uint8Array(512);
+ * data.set(new TextEncoder().encode("hi"));
+ * const tar = new Blob([header, data, new Uint8Array(1024)]);
+ * const gzip = new Uint8Array(
+ *   await new Response(tar.stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+ * );
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/p.tgz`, gzip);
+ * const digest = createHash("sha512").update(gzip).digest("base64");
+ * const source = {
+ *   url: new URL(`file://${dir}/p.tgz`).href,
+ *   algorithm: "sha512" as const,
+ *   digest,
+ *   folder: "package",
+ *   what: "a test archive",
+ * };
+ * await fetchArchiveFolder(source, `${dir}/cache/p`, { progress: false, maxBytes: 1e6 });
+ * assert.equal(await Deno.readTextFile(`${dir}/cache/p/a.txt`), "hi");
+ * await assert.rejects(
+ *   () => fetchArchiveFolder({ ...source, digest: "AAAA" }, `${dir}/other/p`, { progress: false, maxBytes: 1e6 }),
+ *   /fails its checksum: expected sha512 AAAA, found /,
+ * );
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["cache", "p.tgz"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function fetchArchiveFolder(
+  source: ArchiveSource,
+  target: string,
+  options: { progress: boolean; maxBytes: number },
+): Promise<void> {
+  const parent = dirname(target);
+  const createdParent = (await pathKind(parent)) === undefined;
+  await Deno.mkdir(parent, { recursive: true });
+  // Beside the target so that the final rename stays on one file system.
   const temp = await Deno.makeTempDir({
-    dir: dataDir,
-    prefix: ".cifar10-download-",
+    dir: parent,
+    prefix: `.${basename(target)}-download-`,
   });
   let complete = false;
   try {
     const archive = join(temp, "archive.tar.gz");
-    await fetchArchive(
-      url,
-      archive,
-      md5,
-      options.progress ?? Deno.stderr.isTerminal(),
-      maxBytes,
-    );
-    await extractTarGz(archive, temp, maxBytes);
-    if ((await pathKind(join(temp, folderName))) !== "directory") {
+    await fetchArchive(source, archive, options.progress, options.maxBytes);
+    await extractTarGz(archive, temp, options.maxBytes);
+    if ((await pathKind(join(temp, source.folder))) !== "directory") {
       throw new Error(
-        `archive ${url} has no ${folderName}/ folder; expected the ` +
-          `official ${format} archive`,
+        `archive ${source.url} has no ${source.folder}/ folder; expected ` +
+          source.what,
       );
     }
-    await Deno.rename(join(temp, folderName), target);
+    try {
+      await Deno.rename(join(temp, source.folder), target);
+    } catch (error) {
+      if ((await pathKind(target)) !== "directory") throw error;
+    }
     complete = true;
   } finally {
     await Deno.remove(temp, { recursive: true });
     // Not recursive: only the empty folder made above goes.
-    if (!complete && createdDataDir) await Deno.remove(dataDir);
+    if (!complete && createdParent) await Deno.remove(parent);
   }
-  return target;
 }
 
-/** Streams `url` into `file`, hashing as it goes, then checks md5 and size. */
+/** Streams `source.url` into `file`, hashing as it goes, then checks the
+ * digest and size. */
 async function fetchArchive(
-  url: string,
+  source: ArchiveSource,
   file: string,
-  md5: string,
   progress: boolean,
   maxBytes: number,
 ): Promise<void> {
+  const { url } = source;
   const response = await fetch(url);
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
@@ -190,14 +277,16 @@ async function fetchArchive(
   const tooLarge = () =>
     new Error(
       `download of ${url} is over the limit of ${maxBytes} bytes ` +
-        `(maxBytes); the official archives are about 170 MB`,
+        `(maxBytes); expected ${source.what}`,
     );
   if (total > maxBytes) {
     await response.body.cancel();
     throw tooLarge();
   }
   // Loaded when a download runs: the package is larger than this folder.
-  const hash = (await import("@noble/hashes/legacy.js")).md5.create();
+  const hash = source.algorithm === "md5"
+    ? (await import("@noble/hashes/legacy.js")).md5.create()
+    : (await import("@noble/hashes/sha2.js")).sha512.create();
   const bar = progress && total > 0
     ? progressReporter({ total, label: url.slice(url.lastIndexOf("/") + 1) })
     : undefined;
@@ -224,7 +313,7 @@ async function fetchArchive(
         }`,
     );
   } finally {
-    out[Symbol.dispose]();
+    out.close();
     bar?.finish(undefined, received);
   }
   if (over) throw tooLarge();
@@ -234,14 +323,14 @@ async function fetchArchive(
         `found ${received}`,
     );
   }
-  const digest = Array.from(
-    hash.digest(),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-  if (digest !== md5) {
+  const bytes = hash.digest();
+  const digest = source.algorithm === "md5"
+    ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+    : bytes.toBase64();
+  if (digest !== source.digest) {
     throw new Error(
-      `download of ${url} fails its checksum: expected md5 ${md5}, ` +
-        `found ${digest}`,
+      `download of ${url} fails its checksum: expected ${source.algorithm} ` +
+        `${source.digest}, found ${digest}`,
     );
   }
 }

