@@ -12,7 +12,8 @@ import {
 import { checkLabels } from "../src/nn/losses.ts";
 import { encodeNpy } from "../src/nn/_npy.ts";
 import { encodeSafetensors } from "../src/nn/_safetensors.ts";
-import { crc32, readZip, writeZip } from "../src/nn/_zip.ts";
+import { crc32 } from "../src/core/crc32.ts";
+import { readZip, writeZip } from "../src/nn/_zip.ts";
 
 const FIXTURES = new URL("./fixtures/networks/", import.meta.url);
 const expected = JSON.parse(

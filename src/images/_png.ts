@@ -9,6 +9,7 @@
  * @module
  */
 
+import { crc32 } from "../core/crc32.ts";
 import { Inflate } from "fflate";
 import type { RasterImage } from "../plot/display.ts";
 
@@ -456,25 +457,6 @@ function pixelWriter(
 
 function clamp(x: number, low: number, high: number): number {
   return Math.min(Math.max(x, low), high);
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** The CRC-32 of `bytes` (PNG's, zlib's). */
-function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) {
-    crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** The Adler-32 of `bytes` (zlib's). */

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { crc32 } from "../core/crc32.ts";
+
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
 const END_OF_DIRECTORY = 0x06054b50;
@@ -340,33 +342,4 @@ async function inflate(packed: Uint8Array, limit: number): Promise<Uint8Array> {
   let at = 0;
   for (const chunk of chunks) out.set(chunk, at), at += chunk.length;
   return out;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/**
- * The CRC-32 (IEEE 802.3, as zip uses) of `data`.
- *
- * @example
- * ```ts
- * import { crc32 } from "./_zip.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
- * ```
- */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) {
-    crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
