@@ -45,7 +45,7 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 for (const rule of fixture.rules) {
   Deno.test(`${rule.options.optimizer} updates match numpy's optim.py to 1e-12`, () => {
     const params = rule.start.map(f64);
-    const optimizer = new Optimizer(rule.options, params, kernels().axpy);
+    const optimizer = new Optimizer(rule.options, params, kernels());
     let lr = 1e-2;
     rule.grads.forEach((grads, step) => {
       optimizer.step(params, grads.map(f64), lr);

@@ -51,9 +51,9 @@ const PROTOCOL = {
   closed: 3,
   failed: 4,
   /** Numbers a job may carry (float64s from byte 8 of the control block). */
-  maxArgs: 16,
+  maxArgs: 20,
   /** Where a failed helper leaves its error, UTF-8, and how long it may be. */
-  messageAt: 8 + 8 * 16,
+  messageAt: 8 + 8 * 20,
   maxMessage: 2048,
   /** How long a helper polls for its next slice before it sleeps. */
   spinMs: 0.2,
