@@ -171,7 +171,12 @@ export class TwoLayerNet {
   readonly lossName: LossName;
   /** Element type of the parameters. */
   readonly dtype: DType;
-  /** Weights and biases; updated in place by training. */
+  /**
+   * Weights and biases; updated in place by training. On the WebAssembly
+   * and BLAS backends their arrays are views of the kernels' shared
+   * memory (a `SharedArrayBuffer` of their own), where each training step
+   * updates them in one pass; `slice()` gives a plain copy.
+   */
   readonly params: Params;
   /**
    * Mean training image (D values) to subtract from raw images before
@@ -490,7 +495,11 @@ export class TwoLayerNet {
     return this.#k;
   }
 
-  /** Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call (reused buffers). */
+  /**
+   * Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call
+   * (reused buffers; after {@linkcode TwoLayerNet.dataLossAndGradients},
+   * as in training, without the L2 term).
+   */
   get gradients(): Params {
     return this.#grads;
   }

@@ -68,7 +68,10 @@ export interface Trainable {
   readonly dtype: DType;
   /** The parameters, updated in place by training. */
   readonly params: Params;
-  /** Gradients from the last {@linkcode Trainable.lossAndGradients} call. */
+  /**
+   * Gradients from the last {@linkcode Trainable.lossAndGradients} call
+   * (or {@linkcode Trainable.dataLossAndGradients}: without the L2 term).
+   */
   readonly gradients: Params;
   /** The kernels the network runs on (the update step's too). */
   readonly kernels: Kernels;
