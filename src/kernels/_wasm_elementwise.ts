@@ -13,7 +13,7 @@
 import type { Backend } from "./backend.ts";
 import { type KernelMemory, SUM_CHUNK, wasmOp } from "./_kernel_memory.ts";
 import { slices } from "./_helper_threads.ts";
-import { ruleScalars } from "./elementwise.ts";
+import { ruleScalars } from "./_rules.ts";
 import type { FloatArray } from "../core/matrix.ts";
 
 /** What the element-wise kernels need of a backend's threads. */
@@ -93,7 +93,7 @@ export function wasmElementwise(
         (rule === 3 && !sameKind(second, w))
       ) return undefined;
       const op = code(step.rule, w instanceof Float64Array);
-      const k = ruleScalars(step);
+      const k = ruleScalars(step, w instanceof Float32Array);
       return byChunks(w.length, (i0, i1, sums) => [
         op,
         aw,
