@@ -433,7 +433,13 @@ async function ruleTable(): Promise<void> {
     return (performance.now() - t) / numIters;
   };
   const cpu = backends.filter((b) => b !== "webgpu");
-  const load = () => Deno.loadavg?.()[0]?.toFixed(2) ?? "?";
+  const load = () => {
+    try {
+      return Deno.loadavg()[0].toFixed(2);
+    } catch {
+      return "unknown (no --allow-sys=loadavg)";
+    }
+  };
   const loadBefore = load();
   const ms = new Map<string, number[]>(), ratio = new Map<string, number[]>();
   const push = (m: Map<string, number[]>, key: string, v: number) =>
@@ -448,6 +454,9 @@ async function ruleTable(): Promise<void> {
           const got: Record<string, number> = {};
           for (const name of order) {
             got[name] = time(b, dtype, H, name, ruleIters);
+            // A turn of the event loop, so that the kernel memory of the
+            // networks dropped so far can go back (FinalizationRegistry).
+            await new Promise((r) => setTimeout(r, 0));
           }
           for (const name of names) {
             const key = `${b} ${dtype} ${H} ${name}`;

@@ -24,6 +24,11 @@ import type { DType, FloatArray } from "../core/matrix.ts";
 const PAGE = 65536;
 /** Block alignment in bytes (a cache line). */
 const ALIGN = 64;
+/**
+ * Bytes the blocks may take in all (of the memory's 4 GiB): the rest stays
+ * for scratch, so that a kernel call never runs out of it.
+ */
+const BLOCKS_LIMIT = 3 * 2 ** 30;
 /** Elements per partial sum of squares: CHUNK in asm/kernels.ts. */
 export const SUM_CHUNK = 8192;
 
@@ -83,8 +88,8 @@ export class KernelMemory {
   /** End of the highest block: scratch starts here. */
   #end: number;
   #top = 0;
-  /** Buffer objects of the kernel arrays handed out. */
-  readonly #owned = new WeakSet<ArrayBufferLike>();
+  /** Buffer objects of the kernel arrays handed out, with their blocks. */
+  readonly #owned = new WeakMap<ArrayBufferLike, [number, number]>();
   readonly #registry = new FinalizationRegistry<[number, number]>(
     ([at, bytes]) => this.#release(at, bytes),
   );
@@ -114,7 +119,7 @@ export class KernelMemory {
   /**
    * A zeroed array of `length` values in this memory, or `undefined` when
    * it cannot have one (memory full, or no way to give the block its own
-   * buffer object).
+   * buffer object, or the blocks have taken their 3 GiB).
    */
   allocate(dtype: DType, length: number): FloatArray | undefined {
     const S = dtype === "float32" ? 4 : 8;
@@ -128,13 +133,27 @@ export class KernelMemory {
       this.#release(at, bytes);
       return undefined;
     }
-    this.#owned.add(buffer);
-    this.#registry.register(buffer, [at, bytes]);
+    this.#owned.set(buffer, [at, bytes]);
+    this.#registry.register(buffer, [at, bytes], buffer);
     const view = S === 4
       ? new Float32Array(buffer, at, length)
       : new Float64Array(buffer, at, length);
     view.fill(0);
     return view;
+  }
+
+  /**
+   * Gives the block of `x`, an array of {@linkcode KernelMemory.allocate},
+   * back now rather than once it is collected: for arrays whose owner
+   * knows their last use (nothing may use `x` or a view of it after).
+   * Other arrays are left alone.
+   */
+  release(x: ArrayBufferView): void {
+    const block = this.#owned.get(x.buffer);
+    if (block && this.#registry.unregister(x.buffer)) {
+      this.#owned.delete(x.buffer);
+      this.#release(...block);
+    }
   }
 
   /** Byte address of `x` in this memory, or -1 when it lives elsewhere. */
@@ -152,6 +171,7 @@ export class KernelMemory {
       return at;
     }
     const at = this.#end;
+    if (at + bytes > BLOCKS_LIMIT) return undefined;
     try {
       this.#grow(at + bytes);
     } catch {

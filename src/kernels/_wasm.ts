@@ -237,6 +237,7 @@ const wasmBackend: Backend = {
   },
 
   allocate: (dtype, length) => ew().allocate(dtype, length),
+  release: (x) => ew().release(x),
   update: (step, w, g, first, second) => ew().update(step, w, g, first, second),
   regularize: (reg, w, g) => ew().regularize(reg, w, g),
   biasRelu: (m, b) => ew().biasRelu(m, b),

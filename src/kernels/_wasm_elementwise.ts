@@ -34,6 +34,7 @@ export type WasmElementwise = Required<
   Pick<
     Backend,
     | "allocate"
+    | "release"
     | "update"
     | "regularize"
     | "biasRelu"
@@ -81,6 +82,7 @@ export function wasmElementwise(
 
   return {
     allocate: (dtype, length) => km.allocate(dtype, length),
+    release: (x) => km.release(x),
 
     update(step, w, g, first, second) {
       const rule = RULES.indexOf(step.rule);

@@ -85,6 +85,8 @@ export interface Backend {
    * (optional; `undefined` where it has none left: then a plain array).
    */
   allocate?(dtype: DType, length: number): FloatArray | undefined;
+  /** Frees an array of `allocate` now (nothing may use it after). */
+  release?(x: FloatArray): void;
   // The element-wise kernels of a training step (optional). Each returns
   // `undefined` or false, having done nothing, when an operand is not an
   // array of `allocate`: then the TypeScript loop runs. Shapes and types

@@ -119,6 +119,12 @@ export interface Kernels {
    * (a plain array once that memory is full); on TypeScript a plain one.
    */
   allocate(dtype: DType, length: number): FloatArray;
+  /**
+   * Frees an array of {@linkcode Kernels.allocate} at once instead of
+   * when it is collected, for an owner that knows its last use: nothing
+   * may use it, or a view of it, after. Plain arrays are left alone.
+   */
+  release(x: FloatArray): void;
   /** See the module-level {@linkcode updateParameter}: the same bits. */
   update(
     step: UpdateStep,
@@ -388,6 +394,7 @@ function bind(b: Backend): Kernels {
       : gatherRows,
     allocate: (dtype, length) =>
       b.allocate?.(dtype, length) ?? allocate(dtype, length),
+    release: (x) => b.release?.(x),
     // The backend's kernel where it has one and the operands are its
     // arrays; else the TypeScript loop (which checks everything).
     update: (step, w, g, first = w, second = w) =>

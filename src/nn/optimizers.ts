@@ -204,6 +204,11 @@ export class Optimizer {
     }
   }
 
+  /** Frees the state's memory now: the optimizer is not used after. */
+  dispose(): void {
+    for (const s of [...this.#first, ...this.#second]) this.#kernels.release(s);
+  }
+
   /** A copy of the state, to continue from later (a checkpoint). */
   state(): OptimizerState {
     return {

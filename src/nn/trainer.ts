@@ -922,7 +922,11 @@ export class CpuStep implements TrainingStep {
     return this.#optimizer.state();
   }
 
-  dispose(): void {}
+  dispose(): void {
+    // The rule's state and the augmented batch end with the run.
+    this.#optimizer.dispose();
+    if (this.#batch) this.#run.net.kernels.release(this.#batch.data);
+  }
 }
 
 /** Throws unless `c` can continue a run of `net` with these options. */
