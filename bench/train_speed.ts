@@ -421,7 +421,10 @@ async function ruleTable(): Promise<void> {
     const r = new RandomState(SEED);
     const net = new TwoLayerNet(D, H, C, { dtype, backend, rng: r });
     const val = new Matrix(200, D, Xv.data.subarray(0, 200 * D));
-    const t = performance.now();
+    // Steady state: from the end of the first iteration to the end of the
+    // last, leaving out the run's setup (the update rule's state is
+    // allocated and zeroed once per run).
+    let first = 0, last = 0, calls = 0;
     net.train(X, y, val, yv.subarray(0, 200), {
       learningRate: 1e-5,
       reg: 0.1,
@@ -429,8 +432,12 @@ async function ruleTable(): Promise<void> {
       batchSize: 200,
       rng: r,
       ...options(name),
+      onProgress: () => {
+        last = performance.now();
+        if (++calls === 1) first = last;
+      },
     });
-    return (performance.now() - t) / numIters;
+    return (last - first) / (numIters - 1);
   };
   const cpu = backends.filter((b) => b !== "webgpu");
   const load = () => {
@@ -474,8 +481,9 @@ async function ruleTable(): Promise<void> {
     return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
   };
   console.log(
-    `\nRule table: iteration time over SGD's in the same turn (median of ${reps}), ` +
-      `${ruleIters} iterations per run, batch 200, D ${D}, C ${C}, ` +
+    `\nRule table: iteration time over SGD's in the same turn, median of ${reps} ` +
+      `(in brackets: fastest run over SGD's fastest), ` +
+      `${ruleIters} iterations per run (timed from the end of the first), batch 200, D ${D}, C ${C}, ` +
       `${getThreads()} threads; load average ${loadBefore} before, ${load()} after`,
   );
   if (typeof torch === "string") {
@@ -495,8 +503,13 @@ async function ruleTable(): Promise<void> {
     for (const dtype of dtypes) {
       for (const H of hidden) {
         const key = (name: string) => `${b} ${dtype} ${H} ${name}`;
+        // The median of the turns' ratios, and the ratio of the fastest
+        // runs (the least disturbed on a busy machine).
         const cells = names.slice(1).map((n) =>
-          median(ratio.get(key(n))!).toFixed(3) + "x"
+          `${median(ratio.get(key(n))!).toFixed(3)}x (${
+            (Math.min(...ms.get(key(n))!) / Math.min(...ms.get(key("SGD"))!))
+              .toFixed(3)
+          }x)`
         );
         const t = typeof torch === "string"
           ? undefined
