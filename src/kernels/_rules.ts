@@ -5,7 +5,33 @@
  * @module
  */
 
-import type { UpdateStep } from "./elementwise.ts";
+/** An update rule of CS231n's `optim.py` (see `updateParameter` in elementwise.ts). */
+export type UpdateRuleName = "sgd" | "momentum" | "nesterov" | "adam";
+
+/**
+ * One update of one parameter, every setting filled in (those of other
+ * rules are ignored).
+ */
+export interface UpdateStep {
+  /** The rule. */
+  rule: UpdateRuleName;
+  /** Step size. */
+  learningRate: number;
+  /** L2 strength: the gradient is `g + reg w` (0: `g` as it is). */
+  reg: number;
+  /** μ of `"momentum"` and `"nesterov"`. */
+  momentum: number;
+  /** Adam's β1. */
+  beta1: number;
+  /** Adam's β2. */
+  beta2: number;
+  /** Adam's ε. */
+  epsilon: number;
+  /** Adam's bias correction `1 − β1ᵗ`. */
+  correction1: number;
+  /** Adam's bias correction `1 − β2ᵗ`. */
+  correction2: number;
+}
 
 /**
  * The eight scalars of a rule as the kernels take them (asm/kernels.ts

@@ -13,7 +13,7 @@ import {
   type FloatArray,
 } from "../core/matrix.ts";
 import { checkAxpy, checkGather, shapeError } from "./_checks.ts";
-import { ruleScalars } from "./_rules.ts";
+import { ruleScalars, type UpdateStep } from "./_rules.ts";
 
 /**
  * Adds the vector `v` (length `m.cols`) to every row of `m`.
@@ -364,33 +364,7 @@ export function gatherRows(
   copyRows(src.data, src.cols, rows, out.data);
 }
 
-/** An update rule of CS231n's `optim.py` (see {@linkcode updateParameter}). */
-export type UpdateRuleName = "sgd" | "momentum" | "nesterov" | "adam";
-
-/**
- * One update of one parameter, every setting filled in (those of other
- * rules are ignored).
- */
-export interface UpdateStep {
-  /** The rule. */
-  rule: UpdateRuleName;
-  /** Step size. */
-  learningRate: number;
-  /** L2 strength: the gradient is `g + reg w` (0: `g` as it is). */
-  reg: number;
-  /** μ of `"momentum"` and `"nesterov"`. */
-  momentum: number;
-  /** Adam's β1. */
-  beta1: number;
-  /** Adam's β2. */
-  beta2: number;
-  /** Adam's ε. */
-  epsilon: number;
-  /** Adam's bias correction `1 − β1ᵗ`. */
-  correction1: number;
-  /** Adam's bias correction `1 − β2ᵗ`. */
-  correction2: number;
-}
+export type { UpdateRuleName, UpdateStep } from "./_rules.ts";
 
 /**
  * One step of an update rule on parameter `w` with gradient `g`, in place,
