@@ -805,12 +805,14 @@ function augment<T>(
           <usize> (cTo - cFrom) * pixel,
         );
       } else {
+        // Pixel by pixel, value by value (a memory.copy per pixel costs a
+        // call each).
         for (let c = cFrom; c < cTo; c++) {
-          memory.copy(
-            to + <usize> c * pixel,
-            src + <usize> (width - 1 - (c - sx)) * pixel,
-            pixel,
-          );
+          const d = to + <usize> c * pixel;
+          const f = src + <usize> (width - 1 - (c - sx)) * pixel;
+          for (let k: usize = 0; k < pixel; k += S) {
+            store<T>(d + k, load<T>(f + k));
+          }
         }
       }
     }
