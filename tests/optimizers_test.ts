@@ -99,44 +99,42 @@ for (const backend of availableBackends()) {
     // 0.07-0.10 of it for every rule with steps 1e-3 of weights 0.05.
     const n = 20_000, T = 100, u = 2 ** -24;
     for (const rule of ["sgd", "momentum", "nesterov", "adam"] as const) {
-      {
-        const k = kernels(backend), rng = new RandomState(3);
-        const w32 = k.allocate("float32", n);
-        w32.set(rng.randn(n).map((x) => 0.05 * x));
-        const w64 = Float64Array.from(w32);
-        const [a, b] = [k.allocate("float32", n), k.allocate("float32", n)];
-        const [a64, b64] = [new Float64Array(n), new Float64Array(n)];
-        const g = k.allocate("float32", n);
-        let maxW = 0;
-        for (let t = 1; t <= T; t++) {
-          g.set(rng.randn(n).map((x) => x * (1 + Math.sin(t))));
-          const step: UpdateStep = {
-            rule,
-            learningRate: 1e-3,
-            reg: 0.1,
-            momentum: 0.9,
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-8,
-            correction1: 1 - 0.9 ** t,
-            correction2: 1 - 0.999 ** t,
-          };
-          k.update(step, w32, g, a, b);
-          updateParameter(step, w64, Float64Array.from(g), a64, b64);
-          for (let i = 0; i < n; i++) maxW = Math.max(maxW, Math.abs(w64[i]));
-        }
-        const bound = T * u * maxW;
-        let worst = 0;
-        for (let i = 0; i < n; i++) {
-          worst = Math.max(worst, Math.abs(w32[i] - w64[i]));
-        }
-        assert.ok(
-          worst <= bound,
-          `${backend} ${rule}: ${worst} over the bound ${bound}`,
-        );
-        // float32 arithmetic does differ from float64's.
-        assert.ok(worst > 0, `${backend} ${rule}: no rounding at all`);
+      const k = kernels(backend), rng = new RandomState(3);
+      const w32 = k.allocate("float32", n);
+      w32.set(rng.randn(n).map((x) => 0.05 * x));
+      const w64 = Float64Array.from(w32);
+      const [a, b] = [k.allocate("float32", n), k.allocate("float32", n)];
+      const [a64, b64] = [new Float64Array(n), new Float64Array(n)];
+      const g = k.allocate("float32", n);
+      let maxW = 0;
+      for (let t = 1; t <= T; t++) {
+        g.set(rng.randn(n).map((x) => x * (1 + Math.sin(t))));
+        const step: UpdateStep = {
+          rule,
+          learningRate: 1e-3,
+          reg: 0.1,
+          momentum: 0.9,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-8,
+          correction1: 1 - 0.9 ** t,
+          correction2: 1 - 0.999 ** t,
+        };
+        k.update(step, w32, g, a, b);
+        updateParameter(step, w64, Float64Array.from(g), a64, b64);
+        for (let i = 0; i < n; i++) maxW = Math.max(maxW, Math.abs(w64[i]));
       }
+      const bound = T * u * maxW;
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        worst = Math.max(worst, Math.abs(w32[i] - w64[i]));
+      }
+      assert.ok(
+        worst <= bound,
+        `${backend} ${rule}: ${worst} over the bound ${bound}`,
+      );
+      // float32 arithmetic does differ from float64's.
+      assert.ok(worst > 0, `${backend} ${rule}: no rounding at all`);
     }
   });
 }
