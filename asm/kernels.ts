@@ -2,9 +2,10 @@
 // (the @inline of the element-wise kernels below).
 
 // AssemblyScript source of the WebAssembly matrix products (see
-// src/kernels/_wasm.ts) and element-wise kernels (_wasm_elementwise.ts). `deno task build:wasm` compiles it into
-// src/kernels/_kernels_wasm.ts. Each exported product exists once per element
-// type (f64: 2 lanes per v128, f32: 4), so every hot loop is monomorphic.
+// src/kernels/_wasm.ts) and element-wise kernels (_wasm_elementwise.ts).
+// `deno task build:wasm` compiles it into src/kernels/_kernels_wasm.ts. Each
+// exported product exists once per element type (f64: 2 lanes per v128, f32:
+// 4), so every hot loop is monomorphic.
 //
 // All pointers are byte addresses in the imported memory. Rows of the
 // gathered operand are given by a table of row addresses, so a minibatch is
@@ -317,7 +318,8 @@ export function transpose32(
 // loops (src/kernels/elementwise.ts), in the same order and without fused
 // multiply-adds, so every backend gets the same bits: in f64 those of
 // CS231n's optim.py in numpy, in f32 those of the same formulas evaluated in
-// float32 (each scalar rounded to f32 once).
+// float32 (each scalar rounded to f32 once; Adam's last line with one
+// division, see `ruleVector`).
 //
 // Sums of squares are accumulated in f64 per chunk of CHUNK elements (the
 // caller adds the chunks' sums in order), so a sum never depends on how the
