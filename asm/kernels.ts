@@ -1,7 +1,11 @@
+// deno-fmt-ignore-file: deno fmt drops AssemblyScript's function decorators
+// (the @inline of the element-wise kernels below).
+
 // AssemblyScript source of the WebAssembly matrix products (see
-// src/kernels/_wasm.ts). `deno task build:wasm` compiles it into
-// src/kernels/_kernels_wasm.ts. Each exported product exists once per element
-// type (f64: 2 lanes per v128, f32: 4), so every hot loop is monomorphic.
+// src/kernels/_wasm.ts) and element-wise kernels (_wasm_elementwise.ts).
+// `deno task build:wasm` compiles it into src/kernels/_kernels_wasm.ts. Each
+// exported product exists once per element type (f64: 2 lanes per v128, f32:
+// 4), so every hot loop is monomorphic.
 //
 // All pointers are byte addresses in the imported memory. Rows of the
 // gathered operand are given by a table of row addresses, so a minibatch is
@@ -306,4 +310,939 @@ export function transpose32(
   dst: usize,
 ): void {
   transpose<f32>(src, rows, cols, dst);
+}
+
+// ---------------------------------------------------------------------------
+// Element-wise kernels of a training step. Each exists once per element type
+// and does, per element, exactly the operations of the TypeScript reference
+// loops (src/kernels/elementwise.ts), in the same order and without fused
+// multiply-adds, so every backend gets the same bits: in f64 those of
+// CS231n's optim.py in numpy, in f32 those of the same formulas evaluated in
+// float32 (each scalar rounded to f32 once; Adam's last line with one
+// division, see `ruleVector`).
+//
+// Sums of squares are accumulated in f64 per chunk of CHUNK elements (the
+// caller adds the chunks' sums in order), so a sum never depends on how the
+// elements are split over threads. Within a chunk, groups of 4 elements go
+// to two f64x2 accumulators: elements 4j, 4j+1 to the first, 4j+2, 4j+3 to
+// the second; the chunk's sum is (a0 + a1) + (b0 + b1), then the last
+// n % 4 elements in order.
+
+/** Elements per partial sum of squares (a multiple of 4). */
+const CHUNK: i32 = 8192;
+
+/** Update rules, as the exports pass them to `update`. */
+const SGD: i32 = 0, MOMENTUM: i32 = 1, NESTEROV: i32 = 2, ADAM: i32 = 3;
+
+/** Squares of the 4 elements of group `w` (one vector of f32, or `w`, `w2` of f64) added to `acc`. */
+// @ts-ignore: decorator
+@inline
+function squares<T>(acc: v128, w: v128, w2: v128, second: bool): v128 {
+  if (sizeof<T>() == 8) {
+    return v128.add<f64>(acc, v128.mul<f64>(second ? w2 : w, second ? w2 : w));
+  }
+  const half = second ? v128.shuffle<f32>(w, w, 2, 3, 0, 1) : w;
+  const d = v128.promote_low<f32>(half);
+  return v128.add<f64>(acc, v128.mul<f64>(d, d));
+}
+
+/**
+ * One vector of the update `rule` at byte offset `o` of `w`, `g`, `s1`, `s2`
+ * (state: velocity, or Adam's first and second moments); returns the old
+ * weights. `k0..k7` are the rule's scalars, splatted.
+ */
+// @ts-ignore: decorator
+@inline
+function ruleVector<T>(
+  rule: i32,
+  regularise: bool,
+  exact1: bool,
+  exact2: bool,
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  reg: v128,
+  k0: v128,
+  k1: v128,
+  k2: v128,
+  k3: v128,
+  k4: v128,
+  k5: v128,
+  k6: v128,
+  k7: v128,
+): v128 {
+  const old = v128.load(w);
+  let grad = v128.load(g);
+  if (regularise) grad = v128.add<T>(grad, v128.mul<T>(reg, old));
+  if (rule == SGD) {
+    // w + (-lr) g
+    v128.store(w, v128.add<T>(old, v128.mul<T>(k0, grad)));
+  } else if (rule == MOMENTUM) {
+    // v = mu v - lr g; w + v
+    const v = v128.sub<T>(
+      v128.mul<T>(k0, v128.load(s1)),
+      v128.mul<T>(k1, grad),
+    );
+    v128.store(s1, v);
+    v128.store(w, v128.add<T>(old, v));
+  } else if (rule == NESTEROV) {
+    // v = mu p - lr g; w + ((-mu) p + (1 + mu) v)
+    const p = v128.load(s1);
+    const v = v128.sub<T>(v128.mul<T>(k0, p), v128.mul<T>(k1, grad));
+    v128.store(s1, v);
+    v128.store(
+      w,
+      v128.add<T>(
+        old,
+        v128.add<T>(v128.mul<T>(k2, p), v128.mul<T>(k3, v)),
+      ),
+    );
+  } else {
+    // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) (g g); then in f64
+    // w - (lr (m / c1)) / (sqrt(v / c2) + eps), a division by a correction
+    // of exactly 1 left out (the same bits); in f32, with one division
+    // instead of three, w - ((lr / c1) m) / (sqrt(v) (1 / sqrt(c2)) + eps).
+    const m = v128.add<T>(
+      v128.mul<T>(k0, v128.load(s1)),
+      v128.mul<T>(k1, grad),
+    );
+    const v = v128.add<T>(
+      v128.mul<T>(k2, v128.load(s2)),
+      v128.mul<T>(k3, v128.mul<T>(grad, grad)),
+    );
+    v128.store(s1, m);
+    v128.store(s2, v);
+    if (sizeof<T>() == 8) {
+      const num = v128.mul<T>(k4, exact1 ? m : v128.div<T>(m, k5));
+      const den = v128.add<T>(
+        v128.sqrt<T>(exact2 ? v : v128.div<T>(v, k6)),
+        k7,
+      );
+      v128.store(w, v128.sub<T>(old, v128.div<T>(num, den)));
+    } else {
+      const den = v128.add<T>(v128.mul<T>(v128.sqrt<T>(v), k6), k7);
+      v128.store(
+        w,
+        v128.sub<T>(old, v128.div<T>(v128.mul<T>(k4, m), den)),
+      );
+    }
+  }
+  return old;
+}
+
+/** `ruleVector` on one element (the tail), returning the old weight. */
+// @ts-ignore: decorator
+@inline
+function ruleScalar<T>(
+  rule: i32,
+  regularise: bool,
+  exact1: bool,
+  exact2: bool,
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  reg: T,
+  k0: T,
+  k1: T,
+  k2: T,
+  k3: T,
+  k4: T,
+  k5: T,
+  k6: T,
+  k7: T,
+): T {
+  const old = load<T>(w);
+  let grad = load<T>(g);
+  if (regularise) grad = grad + reg * old;
+  if (rule == SGD) {
+    store<T>(w, old + k0 * grad);
+  } else if (rule == MOMENTUM) {
+    const v: T = k0 * load<T>(s1) - k1 * grad;
+    store<T>(s1, v);
+    store<T>(w, old + v);
+  } else if (rule == NESTEROV) {
+    const p = load<T>(s1);
+    const v: T = k0 * p - k1 * grad;
+    store<T>(s1, v);
+    store<T>(w, old + (k2 * p + k3 * v));
+  } else {
+    const m: T = k0 * load<T>(s1) + k1 * grad;
+    const v: T = k2 * load<T>(s2) + k3 * (grad * grad);
+    store<T>(s1, m);
+    store<T>(s2, v);
+    if (sizeof<T>() == 8) {
+      const num: T = k4 * (exact1 ? m : m / k5);
+      store<T>(w, old - num / (<T> sqrt<T>(exact2 ? v : v / k6) + k7));
+    } else {
+      store<T>(w, old - (k4 * m) / (<T> sqrt<T>(v) * k6 + k7));
+    }
+  }
+  return old;
+}
+
+/**
+ * Elements `i0..i1` of `n` (i0 a multiple of CHUNK) of one update `rule`,
+ * the gradient regularised first (`g + reg w`, not stored) when `reg` is
+ * not 0; stores each chunk's sum of the old squared weights, as f64, at
+ * `sums + 8 * (chunk index)`. `s1`, `s2` are unused by rules without them.
+ */
+// @ts-ignore: decorator
+@inline
+function update<T>(
+  rule: i32,
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  const S = <usize> sizeof<T>();
+  const regularise = reg != 0;
+  // Adam's corrections once they are exactly 1 (t > 350 in f64).
+  const exact1 = c5 == 1, exact2 = c6 == 1;
+  const r = v128.splat<T>(<T> reg);
+  const k0 = v128.splat<T>(<T> c0), k1 = v128.splat<T>(<T> c1);
+  const k2 = v128.splat<T>(<T> c2), k3 = v128.splat<T>(<T> c3);
+  const k4 = v128.splat<T>(<T> c4), k5 = v128.splat<T>(<T> c5);
+  const k6 = v128.splat<T>(<T> c6), k7 = v128.splat<T>(<T> c7);
+  for (let start = i0; start < i1; start += CHUNK) {
+    const end = min(start + CHUNK, i1);
+    const vend = start + ((end - start) & ~3);
+    let a = v128.splat<f64>(0), b = v128.splat<f64>(0);
+    for (let i = start; i < vend; i += 4) {
+      const o = <usize> i * S;
+      if (regularise) {
+        const x = ruleVector<T>(
+          rule,
+          true,
+          exact1,
+          exact2,
+          w + o,
+          g + o,
+          s1 + o,
+          s2 + o,
+          r,
+          k0,
+          k1,
+          k2,
+          k3,
+          k4,
+          k5,
+          k6,
+          k7,
+        );
+        let x2 = x;
+        if (S == 8) {
+          x2 = ruleVector<T>(
+            rule,
+            true,
+            exact1,
+            exact2,
+            w + o + 16,
+            g + o + 16,
+            s1 + o + 16,
+            s2 + o + 16,
+            r,
+            k0,
+            k1,
+            k2,
+            k3,
+            k4,
+            k5,
+            k6,
+            k7,
+          );
+        }
+        a = squares<T>(a, x, x2, false);
+        b = squares<T>(b, x, x2, true);
+      } else {
+        const x = ruleVector<T>(
+          rule,
+          false,
+          exact1,
+          exact2,
+          w + o,
+          g + o,
+          s1 + o,
+          s2 + o,
+          r,
+          k0,
+          k1,
+          k2,
+          k3,
+          k4,
+          k5,
+          k6,
+          k7,
+        );
+        let x2 = x;
+        if (S == 8) {
+          x2 = ruleVector<T>(
+            rule,
+            false,
+            exact1,
+            exact2,
+            w + o + 16,
+            g + o + 16,
+            s1 + o + 16,
+            s2 + o + 16,
+            r,
+            k0,
+            k1,
+            k2,
+            k3,
+            k4,
+            k5,
+            k6,
+            k7,
+          );
+        }
+        a = squares<T>(a, x, x2, false);
+        b = squares<T>(b, x, x2, true);
+      }
+    }
+    let sum = (v128.extract_lane<f64>(a, 0) + v128.extract_lane<f64>(a, 1)) +
+      (v128.extract_lane<f64>(b, 0) + v128.extract_lane<f64>(b, 1));
+    for (let i = vend; i < end; i++) {
+      const o = <usize> i * S;
+      const x = <f64> ruleScalar<T>(
+        rule,
+        regularise,
+        exact1,
+        exact2,
+        w + o,
+        g + o,
+        s1 + o,
+        s2 + o,
+        <T> reg,
+        <T> c0,
+        <T> c1,
+        <T> c2,
+        <T> c3,
+        <T> c4,
+        <T> c5,
+        <T> c6,
+        <T> c7,
+      );
+      sum += x * x;
+    }
+    store<f64>(sums + <usize> (start / CHUNK) * 8, sum);
+  }
+}
+
+/**
+ * Elements `i0..i1` (i0 a multiple of CHUNK) of `g += reg w`, storing each
+ * chunk's sum of squared weights as `update` does.
+ */
+function regularise<T>(
+  w: usize,
+  g: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+): void {
+  const S = <usize> sizeof<T>();
+  const r = v128.splat<T>(<T> reg);
+  for (let start = i0; start < i1; start += CHUNK) {
+    const end = min(start + CHUNK, i1);
+    const vend = start + ((end - start) & ~3);
+    let a = v128.splat<f64>(0), b = v128.splat<f64>(0);
+    for (let i = start; i < vend; i += 4) {
+      const o = <usize> i * S;
+      const x = v128.load(w + o);
+      v128.store(g + o, v128.add<T>(v128.load(g + o), v128.mul<T>(r, x)));
+      let x2 = x;
+      if (S == 8) {
+        x2 = v128.load(w + o + 16);
+        v128.store(
+          g + o + 16,
+          v128.add<T>(v128.load(g + o + 16), v128.mul<T>(r, x2)),
+        );
+      }
+      a = squares<T>(a, x, x2, false);
+      b = squares<T>(b, x, x2, true);
+    }
+    let sum = (v128.extract_lane<f64>(a, 0) + v128.extract_lane<f64>(a, 1)) +
+      (v128.extract_lane<f64>(b, 0) + v128.extract_lane<f64>(b, 1));
+    for (let i = vend; i < end; i++) {
+      const o = <usize> i * S;
+      const x = load<T>(w + o);
+      store<T>(g + o, load<T>(g + o) + <T> reg * x);
+      sum += <f64> x * <f64> x;
+    }
+    store<f64>(sums + <usize> (start / CHUNK) * 8, sum);
+  }
+}
+
+/**
+ * Rows `r0..r1` of `h` (`cols` wide): `h = max(h + b, 0)` on the bits:
+ * values `<= 0` (and -0) become +0, NaNs keep their bits.
+ */
+function biasRelu<T>(h: usize, b: usize, cols: i32, r0: i32, r1: i32): void {
+  const S = <usize> sizeof<T>();
+  const lanesPer = 16 / <i32> S;
+  const cv = cols - cols % lanesPer;
+  const zero = v128.splat<T>(0);
+  for (let r = r0; r < r1; r++) {
+    const row = h + <usize> r * <usize> cols * S;
+    for (let j = 0; j < cv; j += lanesPer) {
+      const o = <usize> j * S;
+      const x = v128.add<T>(v128.load(row + o), v128.load(b + o));
+      v128.store(row + o, v128.andnot(x, v128.le<T>(x, zero)));
+    }
+    for (let j = cv; j < cols; j++) {
+      const o = <usize> j * S;
+      const x: T = load<T>(row + o) + load<T>(b + o);
+      store<T>(row + o, x <= 0 ? <T> 0 : x);
+    }
+  }
+}
+
+/**
+ * Columns `c0..c1` of `dh` (`rows` x `cols`): zero the gradient where the
+ * activation `h <= 0` (on the bits, as `biasRelu`), then
+ * `out[j] = Σᵢ dh[i, j]` summed in row order.
+ */
+function reluBackwardSum<T>(
+  dh: usize,
+  h: usize,
+  rows: i32,
+  cols: i32,
+  c0: i32,
+  c1: i32,
+  out: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const lanesPer = 16 / <i32> S;
+  const cv = c0 + (c1 - c0) - (c1 - c0) % lanesPer;
+  const zero = v128.splat<T>(0);
+  const rowBytes = <usize> cols * S;
+  for (let j = c0; j < cv; j += lanesPer) {
+    const o = <usize> j * S;
+    let sum = v128.splat<T>(0);
+    for (let i = 0; i < rows; i++) {
+      const at = <usize> i * rowBytes + o;
+      const x = v128.andnot(
+        v128.load(dh + at),
+        v128.le<T>(v128.load(h + at), zero),
+      );
+      v128.store(dh + at, x);
+      sum = v128.add<T>(sum, x);
+    }
+    v128.store(out + o, sum);
+  }
+  for (let j = cv; j < c1; j++) {
+    const o = <usize> j * S;
+    let sum: T = 0;
+    for (let i = 0; i < rows; i++) {
+      const at = <usize> i * rowBytes + o;
+      const x: T = load<T>(h + at) <= 0 ? <T> 0 : load<T>(dh + at);
+      store<T>(dh + at, x);
+      sum += x;
+    }
+    store<T>(out + o, sum);
+  }
+}
+
+/**
+ * Rows `r0..r1` of the gathered minibatch `batch` (rows of `height` x
+ * `width` x `channels` values, pixel-major) flipped left to right where
+ * `flips[i]` (one byte per row; `flips` 0: none) and then moved by
+ * `dx[i]` columns and `dy[i]` rows (i32 per row; `dx` 0: none), zeros
+ * moved in; `tmp` holds one row.
+ */
+function augment<T>(
+  batch: usize,
+  r0: i32,
+  r1: i32,
+  flips: usize,
+  dx: usize,
+  dy: usize,
+  height: i32,
+  width: i32,
+  channels: i32,
+  tmp: usize,
+): void {
+  const S = <usize> sizeof<T>();
+  const pixel = <usize> channels * S;
+  const line = <usize> width * pixel;
+  const rowBytes = <usize> height * line;
+  for (let i = r0; i < r1; i++) {
+    const flip = flips != 0 && load<u8>(flips + <usize> i) != 0;
+    const sx = dx != 0 ? load<i32>(dx + <usize> i * 4) : 0;
+    const sy = dx != 0 ? load<i32>(dy + <usize> i * 4) : 0;
+    if (!flip && sx == 0 && sy == 0) continue;
+    const row = batch + <usize> i * rowBytes;
+    memory.copy(tmp, row, rowBytes);
+    // Pixel (r, c) takes the flipped image's (r - sy, c - sx), or 0.
+    const cFrom = max(sx, 0), cTo = min(width + sx, width);
+    for (let r = 0; r < height; r++) {
+      const to = row + <usize> r * line;
+      const from = r - sy;
+      if (from < 0 || from >= height || cTo <= cFrom) {
+        memory.fill(to, 0, line);
+        continue;
+      }
+      memory.fill(to, 0, <usize> cFrom * pixel);
+      memory.fill(to + <usize> cTo * pixel, 0, <usize> (width - cTo) * pixel);
+      const src = tmp + <usize> from * line;
+      if (!flip) {
+        memory.copy(
+          to + <usize> cFrom * pixel,
+          src + <usize> (cFrom - sx) * pixel,
+          <usize> (cTo - cFrom) * pixel,
+        );
+      } else {
+        // Pixel by pixel, value by value (a memory.copy per pixel costs a
+        // call each).
+        for (let c = cFrom; c < cTo; c++) {
+          const d = to + <usize> c * pixel;
+          const f = src + <usize> (width - 1 - (c - sx)) * pixel;
+          for (let k: usize = 0; k < pixel; k += S) {
+            store<T>(d + k, load<T>(f + k));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Exports of the element-wise kernels, once per rule and element type.
+
+/** f64 `update` of rule SGD. */
+export function sgd64(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f64>(
+    SGD,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f32 `update` of rule SGD. */
+export function sgd32(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f32>(
+    SGD,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f64 `update` of rule MOMENTUM. */
+export function momentum64(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f64>(
+    MOMENTUM,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f32 `update` of rule MOMENTUM. */
+export function momentum32(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f32>(
+    MOMENTUM,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f64 `update` of rule NESTEROV. */
+export function nesterov64(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f64>(
+    NESTEROV,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f32 `update` of rule NESTEROV. */
+export function nesterov32(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f32>(
+    NESTEROV,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f64 `update` of rule ADAM. */
+export function adam64(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f64>(
+    ADAM,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f32 `update` of rule ADAM. */
+export function adam32(
+  w: usize,
+  g: usize,
+  s1: usize,
+  s2: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+  c0: f64,
+  c1: f64,
+  c2: f64,
+  c3: f64,
+  c4: f64,
+  c5: f64,
+  c6: f64,
+  c7: f64,
+): void {
+  update<f32>(
+    ADAM,
+    w,
+    g,
+    s1,
+    s2,
+    i0,
+    i1,
+    sums,
+    reg,
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    c5,
+    c6,
+    c7,
+  );
+}
+
+/** f64 `regularise`. */
+export function regularise64(
+  w: usize,
+  g: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+): void {
+  regularise<f64>(w, g, i0, i1, sums, reg);
+}
+
+/** f64 `biasRelu`. */
+export function biasRelu64(
+  h: usize,
+  b: usize,
+  cols: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  biasRelu<f64>(h, b, cols, r0, r1);
+}
+
+/** f64 `reluBackwardSum`. */
+export function reluBackwardSum64(
+  dh: usize,
+  h: usize,
+  rows: i32,
+  cols: i32,
+  c0: i32,
+  c1: i32,
+  out: usize,
+): void {
+  reluBackwardSum<f64>(dh, h, rows, cols, c0, c1, out);
+}
+
+/** f64 `augment`. */
+export function augment64(
+  batch: usize,
+  r0: i32,
+  r1: i32,
+  flips: usize,
+  dx: usize,
+  dy: usize,
+  height: i32,
+  width: i32,
+  channels: i32,
+  tmp: usize,
+): void {
+  augment<f64>(batch, r0, r1, flips, dx, dy, height, width, channels, tmp);
+}
+
+/** f32 `regularise`. */
+export function regularise32(
+  w: usize,
+  g: usize,
+  i0: i32,
+  i1: i32,
+  sums: usize,
+  reg: f64,
+): void {
+  regularise<f32>(w, g, i0, i1, sums, reg);
+}
+
+/** f32 `biasRelu`. */
+export function biasRelu32(
+  h: usize,
+  b: usize,
+  cols: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  biasRelu<f32>(h, b, cols, r0, r1);
+}
+
+/** f32 `reluBackwardSum`. */
+export function reluBackwardSum32(
+  dh: usize,
+  h: usize,
+  rows: i32,
+  cols: i32,
+  c0: i32,
+  c1: i32,
+  out: usize,
+): void {
+  reluBackwardSum<f32>(dh, h, rows, cols, c0, c1, out);
+}
+
+/** f32 `augment`. */
+export function augment32(
+  batch: usize,
+  r0: i32,
+  r1: i32,
+  flips: usize,
+  dx: usize,
+  dy: usize,
+  height: i32,
+  width: i32,
+  channels: i32,
+  tmp: usize,
+): void {
+  augment<f32>(batch, r0, r1, flips, dx, dy, height, width, channels, tmp);
 }

@@ -23,13 +23,24 @@
  * plain run, and prints the view's cost: the time difference and the time
  * spent inside the progress callback.
  *
+ * Then the cost of each update rule and of augmentation against plain SGD
+ * (rule table): one hidden layer of 50, 500 and 2,000 (`--hidden`),
+ * batch 200, the same data, `--rule-iters` iterations per run; SGD,
+ * momentum, Nesterov, Adam and SGD with flips and 2-pixel shifts train in
+ * turn (the order rotating), `--reps` times, and each is reported as the
+ * median of its time over SGD's in the same turn. Where PyTorch is
+ * installed (`--torch-python`, default `python3`), its CPU Adam/SGD ratio
+ * for the same shapes and threads stands beside ours. `--skip-w` runs the
+ * rule table alone.
+ *
  * `--browser` times W instead in Chromium, on the web page of `deno task
  * site` (built in `--site DIR`, default out/site, when absent), side by
  * side with Deno's wasm backend (bench/browser_speed.ts).
  *
  * Usage: deno task bench [--reps 3] [--iters 1000] [--threads N]
  *   [--backends blas,wasm,webgpu] [--dtypes float64,float32] [--live]
- *   [--search-iters 12000] [--browser [--site DIR]]
+ *   [--search-iters 12000] [--hidden 50,500,2000] [--rule-iters 20]
+ *   [--torch-python python3] [--skip-w] [--browser [--site DIR]]
  *
  * @module
  */
@@ -42,6 +53,7 @@ import {
   chooseBackend,
   describeBackend,
   type DType,
+  getThreads,
   Matrix,
   RandomState,
   searchHyperparameters,
@@ -64,6 +76,10 @@ const { values } = parseArgs({
     dtypes: { type: "string" },
     live: { type: "boolean", default: false },
     "search-iters": { type: "string", default: "12000" },
+    hidden: { type: "string", default: "50,500,2000" },
+    "rule-iters": { type: "string", default: "20" },
+    "torch-python": { type: "string", default: "python3" },
+    "skip-w": { type: "boolean", default: false },
     browser: { type: "boolean", default: false },
     site: { type: "string", default: "out/site" },
   },
@@ -168,7 +184,7 @@ function scaled(values: Float64Array, rows: number): Matrix<Float64Array> {
 }
 
 console.log("generating data...");
-const numpy = await startNumpy();
+const numpy = values["skip-w"] ? undefined : await startNumpy();
 const rng = new RandomState(SEED);
 const X64 = scaled(rng.randn(N * D), N), y = rng.randint(0, C, N);
 const Xv64 = scaled(rng.randn(NVAL * D), NVAL), yv = rng.randint(0, C, NVAL);
@@ -177,140 +193,349 @@ const data = {
   float32: [X64.astype("float32"), Xv64.astype("float32")],
 } as const;
 
-let peakRss = 0;
-/** Milliseconds spent in the live view's callback during the last run. */
-let viewMs = 0;
-async function train(
-  backend: BackendName,
-  dtype: DType,
-  live = false,
-): Promise<{ seconds: number; loss: number }> {
-  const r = new RandomState(SEED);
-  const net = new TwoLayerNet(D, H, C, { std: 1e-4, rng: r, dtype, backend });
-  const [X, Xv] = data[dtype];
-  // The live view as in Jupyter: charts drawn, messages built, not sent.
-  const view = trainingProgress({
-    label: "W",
-    sink: { kind: "jupyter", broadcast: () => {} },
-  });
-  viewMs = 0;
-  const t = performance.now();
-  const options = {
-    learningRate: 1e-5,
-    learningRateDecay: 0.95,
-    reg: 0.1,
-    numIters: iters,
-    batchSize: 200,
-    rng: r,
-    ...(live && {
-      onProgress: (p: Parameters<typeof view>[0]) => {
-        const start = performance.now();
-        view(p);
-        viewMs += performance.now() - start;
-      },
-    }),
-  };
-  // The GPU trains only asynchronously; the CPU as the workbook calls it.
-  const stats = backend === "webgpu"
-    ? await net.trainAsync(X, y, Xv, yv, options)
-    : net.train(X, y, Xv, yv, options);
-  const seconds = (performance.now() - t) / 1000;
-  peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-  return { seconds, loss: stats.lossHistory.at(-1)! };
-}
+if (!values["skip-w"]) await benchW();
+await ruleTable();
 
-type Row = {
-  name: string;
-  times: number[];
-  loss: number;
-  rss?: number;
-  viewMs?: number[];
-};
-const rows: Row[] = [];
-const row = (name: string) => {
-  let r = rows.find((x) => x.name === name);
-  if (!r) rows.push(r = { name, times: [], loss: NaN });
-  return r;
-};
-for (let rep = 0; rep < reps; rep++) {
-  for (const dtype of dtypes) {
-    if (numpy) {
-      const r = row(`numpy ${dtype}`), got = await numpy.run(dtype);
-      r.times.push(got.seconds);
-      r.loss = got.loss;
-      r.rss = got.rss;
-    }
-    for (const b of backends) {
-      if (b === "webgpu" && dtype !== "float32") continue;
-      // With --live, the plain run and the live one alternate, in turns.
-      const order = !values.live
-        ? [false]
-        : rep % 2
-        ? [true, false]
-        : [false, true];
-      for (const live of order) {
-        const r = row(`${b} ${dtype}${live ? " live view" : ""}`);
-        const got = await train(b, dtype, live);
+/** Workload W on every backend and dtype, and numpy, alternating. */
+async function benchW(): Promise<void> {
+  let peakRss = 0;
+  /** Milliseconds spent in the live view's callback during the last run. */
+  let viewMs = 0;
+  async function train(
+    backend: BackendName,
+    dtype: DType,
+    live = false,
+  ): Promise<{ seconds: number; loss: number }> {
+    const r = new RandomState(SEED);
+    const net = new TwoLayerNet(D, H, C, { std: 1e-4, rng: r, dtype, backend });
+    const [X, Xv] = data[dtype];
+    // The live view as in Jupyter: charts drawn, messages built, not sent.
+    const view = trainingProgress({
+      label: "W",
+      sink: { kind: "jupyter", broadcast: () => {} },
+    });
+    viewMs = 0;
+    const t = performance.now();
+    const options = {
+      learningRate: 1e-5,
+      learningRateDecay: 0.95,
+      reg: 0.1,
+      numIters: iters,
+      batchSize: 200,
+      rng: r,
+      ...(live && {
+        onProgress: (p: Parameters<typeof view>[0]) => {
+          const start = performance.now();
+          view(p);
+          viewMs += performance.now() - start;
+        },
+      }),
+    };
+    // The GPU trains only asynchronously; the CPU as the workbook calls it.
+    const stats = backend === "webgpu"
+      ? await net.trainAsync(X, y, Xv, yv, options)
+      : net.train(X, y, Xv, yv, options);
+    const seconds = (performance.now() - t) / 1000;
+    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    return { seconds, loss: stats.lossHistory.at(-1)! };
+  }
+
+  type Row = {
+    name: string;
+    times: number[];
+    loss: number;
+    rss?: number;
+    viewMs?: number[];
+  };
+  const rows: Row[] = [];
+  const row = (name: string) => {
+    let r = rows.find((x) => x.name === name);
+    if (!r) rows.push(r = { name, times: [], loss: NaN });
+    return r;
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const dtype of dtypes) {
+      if (numpy) {
+        const r = row(`numpy ${dtype}`), got = await numpy.run(dtype);
         r.times.push(got.seconds);
         r.loss = got.loss;
-        if (live) (r.viewMs ??= []).push(viewMs);
+        r.rss = got.rss;
+      }
+      for (const b of backends) {
+        if (b === "webgpu" && dtype !== "float32") continue;
+        // With --live, the plain run and the live one alternate, in turns.
+        const order = !values.live
+          ? [false]
+          : rep % 2
+          ? [true, false]
+          : [false, true];
+        for (const live of order) {
+          const r = row(`${b} ${dtype}${live ? " live view" : ""}`);
+          const got = await train(b, dtype, live);
+          r.times.push(got.seconds);
+          r.loss = got.loss;
+          if (live) (r.viewMs ??= []).push(viewMs);
+        }
+      }
+    }
+    console.log(`repetition ${rep + 1}/${reps} done`);
+  }
+  await numpy?.close();
+
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
+    return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  };
+  const base = rows.find((r) => r.name === "numpy float64");
+  console.log(
+    `\nW: ${iters} iterations, batch 200, ${N} x ${D}, H ${H}, C ${C}, MSE; ` +
+      `${reps} repetitions; ${navigator.hardwareConcurrency} cores`,
+  );
+  if (backends.includes("webgpu")) await chooseBackend();
+  for (const b of backends) console.log(`  ${describeBackend(b)}`);
+  console.log("\n| run | median s | x numpy f64 | final loss | runs (s) |");
+  console.log("| --- | ---: | ---: | ---: | --- |");
+  for (const r of rows) {
+    const m = median(r.times);
+    const ratio = base ? (m / median(base.times)).toFixed(2) : "-";
+    console.log(
+      `| ${r.name} | ${m.toFixed(2)} | ${ratio} | ${r.loss.toPrecision(12)} | ${
+        r.times.map((t) => t.toFixed(2)).join(", ")
+      } |`,
+    );
+  }
+  if (values.live) {
+    console.log(
+      "\nLive view (trainingProgress in Jupyter, drawn but not sent), paired with the plain run:",
+    );
+    console.log(
+      "\n| run | plain median s | live median s | difference | time in the view (median ms) | share of training |",
+    );
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const r of rows.filter((r) => r.viewMs)) {
+      const plain = rows.find((p) =>
+        p.name === r.name.replace(" live view", "")
+      )!;
+      const off = median(plain.times), on = median(r.times);
+      const inView = median(r.viewMs!);
+      console.log(
+        `| ${plain.name} | ${off.toFixed(2)} | ${on.toFixed(2)} | ${
+          (100 * (on / off - 1)).toFixed(1)
+        }% | ${inView.toFixed(0)} | ${
+          (100 * inView / 1000 / on).toFixed(1)
+        }% |`,
+      );
+    }
+  }
+  console.log(
+    `\npeak RSS: deno ${(peakRss / 2 ** 30).toFixed(2)} GiB` + (
+      base?.rss ? `, python ${(base.rss / 2 ** 30).toFixed(2)} GiB` : ""
+    ),
+  );
+
+  if (backends.includes("webgpu")) await timeSearch();
+}
+
+/** PyTorch's CPU Adam/SGD time ratio per dtype and hidden size, or why none. */
+async function torchRatios(
+  hidden: number[],
+  reps: number,
+  iters: number,
+): Promise<Map<string, number> | string> {
+  const script = `
+import sys, time, json
+try:
+    import torch
+except Exception as e:
+    print(json.dumps({"error": f"{type(e).__name__}: {e}"})); sys.exit()
+threads = ${threads ?? "None"}
+if threads: torch.set_num_threads(threads)
+D, C, B, ITERS, REPS = ${D}, ${C}, 200, ${iters}, ${reps}
+g = torch.Generator().manual_seed(0)
+out = {"version": torch.__version__, "threads": torch.get_num_threads()}
+for dt in ${JSON.stringify(dtypes)}:
+    dtype = getattr(torch, dt)
+    X = 60 * torch.randn(4000, D, generator=g, dtype=dtype)
+    y = torch.randint(0, C, (4000,), generator=g)
+    for H in ${JSON.stringify(hidden)}:
+        def run(make):
+            W1 = (1e-4 * torch.randn(H, D, generator=g, dtype=dtype)).requires_grad_()
+            b1 = torch.zeros(H, dtype=dtype, requires_grad=True)
+            W2 = (1e-4 * torch.randn(C, H, generator=g, dtype=dtype)).requires_grad_()
+            b2 = torch.zeros(C, dtype=dtype, requires_grad=True)
+            opt = make([W1, b1, W2, b2])
+            t = None
+            for it in range(ITERS + 2):
+                if it == 2: t = time.perf_counter()
+                idx = torch.randint(0, 4000, (B,), generator=g)
+                s = torch.relu(X[idx] @ W1.T + b1) @ W2.T + b2
+                Y = torch.nn.functional.one_hot(y[idx], C).to(dtype)
+                loss = 0.5 * ((s - Y) ** 2).sum() / B + 0.05 * ((W1 * W1).sum() + (W2 * W2).sum())
+                opt.zero_grad(); loss.backward(); opt.step()
+            return (time.perf_counter() - t) / ITERS
+        ratios = []
+        for r in range(REPS):
+            sgd = run(lambda p: torch.optim.SGD(p, lr=1e-5))
+            adam = run(lambda p: torch.optim.Adam(p, lr=1e-5))
+            ratios.append(adam / sgd)
+        ratios.sort()
+        out[f"{dt} {H}"] = ratios[len(ratios) // 2]
+print(json.dumps(out))
+`;
+  try {
+    const { stdout } = await new Deno.Command(values["torch-python"]!, {
+      args: ["-c", script],
+      stderr: "inherit",
+    }).output();
+    const got = JSON.parse(new TextDecoder().decode(stdout));
+    if (got.error) {
+      return `PyTorch not importable by ${
+        values["torch-python"]
+      }: ${got.error}`;
+    }
+    console.log(`PyTorch ${got.version}, ${got.threads} threads`);
+    return new Map(
+      Object.entries(got).filter(([k]) => / \d+$/.test(k)) as [
+        string,
+        number,
+      ][],
+    );
+  } catch (e) {
+    return `no PyTorch (${values["torch-python"]}: ${(e as Error).message})`;
+  }
+}
+
+/**
+ * The rule table: each update rule's and augmentation's iteration time
+ * over plain SGD's, measured in turns, at several hidden sizes.
+ */
+async function ruleTable(): Promise<void> {
+  const hidden = values.hidden.split(",").map(Number);
+  const ruleIters = Number(values["rule-iters"]);
+  const variants = {
+    momentum: { optimizer: "momentum", momentum: 0.9 },
+    Nesterov: { optimizer: "nesterov", momentum: 0.9 },
+    Adam: { optimizer: "adam" },
+    "flips + shifts": { augment: { flipHorizontal: true, shift: 2 } },
+  } as const;
+  const names = ["SGD", ...Object.keys(variants)] as const;
+  const options = (name: string) =>
+    name === "SGD" ? {} : variants[name as keyof typeof variants];
+  const time = (
+    backend: BackendName,
+    dtype: DType,
+    H: number,
+    name: string,
+    numIters: number,
+  ) => {
+    const [X, Xv] = data[dtype];
+    const r = new RandomState(SEED);
+    const net = new TwoLayerNet(D, H, C, { dtype, backend, rng: r });
+    const val = new Matrix(200, D, Xv.data.subarray(0, 200 * D));
+    // Steady state: from the end of the first iteration to the end of the
+    // last, leaving out the run's setup (the update rule's state is
+    // allocated and zeroed once per run).
+    let first = 0, last = 0, calls = 0;
+    net.train(X, y, val, yv.subarray(0, 200), {
+      learningRate: 1e-5,
+      reg: 0.1,
+      numIters,
+      batchSize: 200,
+      rng: r,
+      ...options(name),
+      onProgress: () => {
+        last = performance.now();
+        if (++calls === 1) first = last;
+      },
+    });
+    return (last - first) / (numIters - 1);
+  };
+  const cpu = backends.filter((b) => b !== "webgpu");
+  const load = () => {
+    try {
+      return Deno.loadavg()[0].toFixed(2);
+    } catch {
+      return "unknown (no --allow-sys=loadavg)";
+    }
+  };
+  const loadBefore = load();
+  const ms = new Map<string, number[]>(), ratio = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, key: string, v: number) =>
+    m.set(key, [...(m.get(key) ?? []), v]);
+  for (let rep = 0; rep < reps; rep++) {
+    for (const b of cpu) {
+      for (const dtype of dtypes) {
+        for (const H of hidden) {
+          if (rep === 0) time(b, dtype, H, "SGD", 3); // warm-up
+          // Rotate the order, so that no variant always follows another.
+          const order = names.map((_, i) => names[(i + rep) % names.length]);
+          const got: Record<string, number> = {};
+          for (const name of order) {
+            got[name] = time(b, dtype, H, name, ruleIters);
+            // A turn of the event loop, so that the kernel memory of the
+            // networks dropped so far can go back (FinalizationRegistry).
+            await new Promise((r) => setTimeout(r, 0));
+          }
+          for (const name of names) {
+            const key = `${b} ${dtype} ${H} ${name}`;
+            push(ms, key, got[name]);
+            push(ratio, key, got[name] / got.SGD);
+          }
+        }
+      }
+    }
+    console.log(`rule table: repetition ${rep + 1}/${reps} done`);
+  }
+  const torch = await torchRatios(hidden, reps, ruleIters);
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
+    return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  };
+  console.log(
+    `\nRule table: iteration time over SGD's in the same turn, median of ${reps} ` +
+      `(in brackets: fastest run over SGD's fastest), ` +
+      `${ruleIters} iterations per run (timed from the end of the first), batch 200, D ${D}, C ${C}, ` +
+      `${getThreads()} threads; load average ${loadBefore} before, ${load()} after`,
+  );
+  if (typeof torch === "string") {
+    console.log(`PyTorch column skipped: ${torch}`);
+  }
+  console.log(
+    `\n| backend | dtype | H | SGD ms | ${
+      names.slice(1).join(" | ")
+    } | PyTorch Adam/SGD |`,
+  );
+  console.log(
+    `| --- | --- | ---: | ---: | ${
+      names.slice(1).map(() => "---:").join(" | ")
+    } | ---: |`,
+  );
+  for (const b of cpu) {
+    for (const dtype of dtypes) {
+      for (const H of hidden) {
+        const key = (name: string) => `${b} ${dtype} ${H} ${name}`;
+        // The median of the turns' ratios, and the ratio of the fastest
+        // runs (the least disturbed on a busy machine).
+        const cells = names.slice(1).map((n) =>
+          `${median(ratio.get(key(n))!).toFixed(3)}x (${
+            (Math.min(...ms.get(key(n))!) / Math.min(...ms.get(key("SGD"))!))
+              .toFixed(3)
+          }x)`
+        );
+        const t = typeof torch === "string"
+          ? undefined
+          : torch.get(`${dtype} ${H}`);
+        console.log(
+          `| ${b} | ${dtype} | ${H} | ${
+            median(ms.get(key("SGD"))!).toFixed(2)
+          } | ${cells.join(" | ")} | ${
+            t === undefined ? "-" : t.toFixed(3) + "x"
+          } |`,
+        );
       }
     }
   }
-  console.log(`repetition ${rep + 1}/${reps} done`);
 }
-await numpy?.close();
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-const base = rows.find((r) => r.name === "numpy float64");
-console.log(
-  `\nW: ${iters} iterations, batch 200, ${N} x ${D}, H ${H}, C ${C}, MSE; ` +
-    `${reps} repetitions; ${navigator.hardwareConcurrency} cores`,
-);
-if (backends.includes("webgpu")) await chooseBackend();
-for (const b of backends) console.log(`  ${describeBackend(b)}`);
-console.log("\n| run | median s | x numpy f64 | final loss | runs (s) |");
-console.log("| --- | ---: | ---: | ---: | --- |");
-for (const r of rows) {
-  const m = median(r.times);
-  const ratio = base ? (m / median(base.times)).toFixed(2) : "-";
-  console.log(
-    `| ${r.name} | ${m.toFixed(2)} | ${ratio} | ${r.loss.toPrecision(12)} | ${
-      r.times.map((t) => t.toFixed(2)).join(", ")
-    } |`,
-  );
-}
-if (values.live) {
-  console.log(
-    "\nLive view (trainingProgress in Jupyter, drawn but not sent), paired with the plain run:",
-  );
-  console.log(
-    "\n| run | plain median s | live median s | difference | time in the view (median ms) | share of training |",
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
-  for (const r of rows.filter((r) => r.viewMs)) {
-    const plain = rows.find((p) =>
-      p.name === r.name.replace(" live view", "")
-    )!;
-    const off = median(plain.times), on = median(r.times);
-    const inView = median(r.viewMs!);
-    console.log(
-      `| ${plain.name} | ${off.toFixed(2)} | ${on.toFixed(2)} | ${
-        (100 * (on / off - 1)).toFixed(1)
-      }% | ${inView.toFixed(0)} | ${(100 * inView / 1000 / on).toFixed(1)}% |`,
-    );
-  }
-}
-console.log(
-  `\npeak RSS: deno ${(peakRss / 2 ** 30).toFixed(2)} GiB` + (
-    base?.rss ? `, python ${(base.rss / 2 ** 30).toFixed(2)} GiB` : ""
-  ),
-);
-
-if (backends.includes("webgpu")) await timeSearch();
 
 /**
  * The notebook's full search (two_layer_net.ipynb, "Optimize the neural

@@ -10,10 +10,16 @@ import {
   setThreads,
 } from "../mod.ts";
 import {
+  addRowVector,
   firstNonFinite,
+  flipShiftRows,
   kernels,
+  regularize,
   reluBackwardInPlace,
   reluInPlace,
+  sumColumns,
+  updateParameter,
+  type UpdateStep,
 } from "../src/kernels/mod.ts";
 import { helperJobCount } from "../src/kernels/_helper_threads.ts";
 import type { FloatArray } from "../src/core/matrix.ts";
@@ -620,3 +626,146 @@ Deno.test("every backend's products give NaN for 0 x NaN and 0 x Infinity, as nu
     }
   }
 });
+
+/** Runs `run` at 2 threads until helpers have run 6 jobs, at most 10 s. */
+async function onHelpers<T>(run: () => T, check: (got: T) => void) {
+  const before = helperJobCount(), start = Date.now();
+  while (helperJobCount() - before < 6) {
+    if (Date.now() - start > 10_000) assert.fail("helpers ran no job in 10 s");
+    check(run());
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+// The element-wise kernels of a training step: on WebAssembly and BLAS
+// they run in the module on the kernel memory, split over the threads
+// when large; they must give the TypeScript loops' bits at any count.
+for (const backend of availableBackends().filter((b) => b !== "typescript")) {
+  Deno.test(`${backend} element-wise kernels give the TypeScript loops' bits at any thread count`, async () => {
+    const threads = getThreads();
+    try {
+      for (const dtype of ["float64", "float32"] as const) {
+        const k = kernels(backend);
+        const rng = new RandomState(11);
+        // Two slices of chunks on two threads, a partial chunk and a tail.
+        const n = 2 * 131072 + 4099;
+        const fresh = (scale: number) => {
+          const a = k.allocate(dtype, n);
+          a.set(rng.randn(n).map((v) => scale * v));
+          return a;
+        };
+        const w0 = fresh(0.1), g0 = fresh(1), s10 = fresh(0.01);
+        const s20 = k.allocate(dtype, n);
+        s20.set(rng.rand(n).map((v) => 0.01 * v));
+        assert.ok(w0.buffer instanceof SharedArrayBuffer, "in kernel memory");
+        const steps: UpdateStep[] = [];
+        for (const rule of ["sgd", "momentum", "nesterov", "adam"] as const) {
+          for (const reg of [0, 0.25]) {
+            steps.push({
+              rule,
+              learningRate: 3e-3,
+              reg,
+              momentum: 0.8,
+              beta1: 0.9,
+              beta2: 0.999,
+              epsilon: 1e-8,
+              correction1: 1 - 0.9 ** 3,
+              correction2: 1 - 0.999 ** 3,
+            });
+          }
+        }
+        // TypeScript's answers, on plain copies.
+        const want = steps.map((step) => {
+          const w = w0.slice(), s1 = s10.slice(), s2 = s20.slice();
+          const squares = updateParameter(step, w, g0.slice(), s1, s2);
+          return { w, s1, s2, squares };
+        });
+        const regG = g0.slice();
+        const regSquares = regularize(0.5, w0.slice(), regG);
+        const run = () =>
+          steps.map((step) => {
+            const w = k.allocate(dtype, n), s1 = k.allocate(dtype, n);
+            const s2 = k.allocate(dtype, n);
+            w.set(w0), s1.set(s10), s2.set(s20);
+            const squares = k.update(step, w, g0, s1, s2);
+            const g = k.allocate(dtype, n);
+            g.set(g0);
+            const reg = k.regularize(0.5, w0, g);
+            return { w, s1, s2, squares, g, reg };
+          });
+        setThreads(1);
+        const alone = run();
+        setThreads(2);
+        await onHelpers(run, (got) => {
+          got.forEach((r, i) => {
+            const what = `${dtype} ${steps[i].rule} reg ${steps[i].reg}`;
+            assertSameBits(r.w, want[i].w, `${what} weights`);
+            assertSameBits(r.s1, want[i].s1, `${what} first state`);
+            assertSameBits(r.s2, want[i].s2, `${what} second state`);
+            // Σ w² is summed by chunks: the same at any count, and within
+            // float64 rounding of the loop's sum.
+            assert.ok(Object.is(r.squares, alone[i].squares), what);
+            assert.ok(
+              Math.abs(r.squares - want[i].squares) <=
+                n * 2 ** -52 * want[i].squares,
+              `${what}: Σ w² ${r.squares} vs ${want[i].squares}`,
+            );
+            assertSameBits(r.g, regG, `${dtype} regularize`);
+            assert.ok(Object.is(r.reg, alone[i].reg));
+            assert.ok(
+              Math.abs(r.reg - regSquares) <= n * 2 ** -52 * regSquares,
+            );
+          });
+        });
+
+        // ReLU and its gradient with column sums, on the bits: edge values
+        // included; rows x cols large enough for two slices.
+        const rows = 512, cols = 517;
+        const edge = [0, -0, -1e-30, 1e-30, NaN, Infinity, -Infinity];
+        const h0 = random(rng, rows, cols, dtype).data;
+        edge.forEach((v, i) => (h0[i * 1001] = v));
+        const b = rng.randn(cols).map((v) => 0.5 * v);
+        const dh0 = random(rng, rows, cols, dtype).data;
+        const wantH = new Matrix(rows, cols, h0.slice());
+        addRowVector(wantH, dtype === "float32" ? Float32Array.from(b) : b);
+        reluInPlace(wantH);
+        const wantDh = new Matrix(rows, cols, dh0.slice());
+        const wantSum = dtype === "float32"
+          ? new Float32Array(cols)
+          : new Float64Array(cols);
+        reluBackwardInPlace(wantDh, wantH);
+        sumColumns(wantDh, wantSum);
+        // Augmentation: 400 images of 16 x 16 x 3, flips and shifts of up to 3.
+        const imageShape = [16, 16, 3] as const, m = 400;
+        const images = random(rng, m, 768, dtype).data;
+        const flip = Uint8Array.from(rng.rand(m), (u) => (u < 0.5 ? 1 : 0));
+        const dx = rng.randint(-3, 4, m), dy = rng.randint(-3, 4, m);
+        const wantImages = new Matrix(m, 768, images.slice());
+        flipShiftRows(wantImages, flip, dx, dy, imageShape);
+        const runRows = () => {
+          const h = new Matrix(rows, cols, k.allocate(dtype, rows * cols));
+          h.data.set(h0);
+          const bias = k.allocate(dtype, cols);
+          bias.set(b);
+          k.biasRelu(h, bias);
+          const dh = new Matrix(rows, cols, k.allocate(dtype, rows * cols));
+          dh.data.set(dh0);
+          const sum = k.allocate(dtype, cols);
+          k.reluBackwardSum(dh, h, sum);
+          const batch = new Matrix(m, 768, k.allocate(dtype, m * 768));
+          batch.data.set(images);
+          k.augment(batch, flip, dx, dy, imageShape);
+          return { h: h.data, dh: dh.data, sum, batch: batch.data };
+        };
+        await onHelpers(runRows, (got) => {
+          assertSameBits(got.h, wantH.data, `${dtype} biasRelu`);
+          assertSameBits(got.dh, wantDh.data, `${dtype} relu gradient`);
+          assertSameBits(got.sum, wantSum, `${dtype} its column sums`);
+          assertSameBits(got.batch, wantImages.data, `${dtype} augment`);
+        });
+      }
+    } finally {
+      setThreads(threads);
+    }
+  });
+}

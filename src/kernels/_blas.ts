@@ -33,6 +33,9 @@ import {
 } from "./_helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "../core/matrix.ts";
 import { checkBuffer } from "./_checks.ts";
+import { kernelMemory, type WasmInit } from "./_kernel_memory.ts";
+import { loadWasm } from "./_wasm.ts";
+import { wasmElementwise } from "./_wasm_elementwise.ts";
 
 type M = Matrix<FloatArray>;
 
@@ -196,8 +199,11 @@ function open(paths: string[]): Backend | string {
   return `no CBLAS library could be opened (${failures.join("; ")})`;
 }
 
-/** Job codes, the first number of a helper job (literals in blasSetup). */
-const GATHER = 0, GEMM = 1, AXPY = 2;
+/**
+ * Job codes, the first number of a helper job (literals in blasSetup);
+ * from WASM on, the WebAssembly module's export `WASM_OPS[code − WASM]`.
+ */
+const GATHER = 0, GEMM = 1, AXPY = 2, WASM = 3;
 
 /** Values a slice of a copy or `axpy` keeps at least. */
 const MIN_SLICE_VALUES = 1 << 16;
@@ -205,6 +211,8 @@ const MIN_SLICE_VALUES = 1 << 16;
 interface BlasInit {
   path: string;
   symbols: typeof BY_ADDRESS;
+  /** The kernel memory, for the element-wise kernels (none without WebAssembly). */
+  wasm?: WasmInit;
 }
 
 /**
@@ -214,11 +222,21 @@ interface BlasInit {
  *   copies rows `rows[r0..r1)` of src to rows `r0..r1` of dst;
  * - `[GEMM, is f64, transA, transB, m, n, k, A, lda, B, ldb, C, ldc]`
  *   is a row-major `C = op(A) op(B)`;
- * - `[AXPY, is f64, n, alpha, x, y]` is `y[0..n) += alpha x[0..n)`.
+ * - `[AXPY, is f64, n, alpha, x, y]` is `y[0..n) += alpha x[0..n)`;
+ * - `[WASM + op, ...args]` calls the module's export `op` (element-wise
+ *   kernels on the kernel memory).
  */
-const blasSetup: HelperSetup<BlasInit> = ({ path, symbols }) => {
+const blasSetup: HelperSetup<BlasInit> = ({ path, symbols, wasm }) => {
   const { cblas_dgemm, cblas_sgemm, cblas_daxpy, cblas_saxpy } =
     Deno.dlopen(path, symbols).symbols;
+  type Op = (...args: number[]) => void;
+  let ops: Op[] = [];
+  if (wasm) {
+    const x = new WebAssembly.Instance(wasm.module, {
+      env: { memory: wasm.memory },
+    }).exports as Record<string, Op>;
+    ops = wasm.names.map((name) => x[name]);
+  }
   const ptr = (address: number) => Deno.UnsafePointer.create(BigInt(address));
   // Views of the memory the jobs name, made once per buffer.
   const views = new Map<string, Float64Array | Float32Array>();
@@ -237,7 +255,26 @@ const blasSetup: HelperSetup<BlasInit> = ({ path, symbols }) => {
     return v;
   };
   return (a) => {
-    if (a[0] === 0) { // GATHER
+    if (a[0] >= 3) { // WASM
+      ops[a[0] - 3](
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5],
+        a[6],
+        a[7],
+        a[8],
+        a[9],
+        a[10],
+        a[11],
+        a[12],
+        a[13],
+        a[14],
+        a[15],
+        a[16],
+      );
+    } else if (a[0] === 0) { // GATHER
       const [, bytes, src, srcValues, dst, rowsAt, r0, r1, cols] = a;
       const from = view(src, srcValues, bytes),
         to = view(dst, r1 * cols, bytes);
@@ -295,9 +332,11 @@ class Scratch {
 
 function blasBackend(lib: Library, path: string): Backend {
   const scratch = new Scratch();
+  // The element-wise kernels are the WebAssembly module's, on its memory.
+  const km = typeof loadWasm() === "string" ? undefined : kernelMemory();
   const pool = new HelperThreads(
     blasSetup,
-    () => ({ path, symbols: BY_ADDRESS }),
+    () => ({ path, symbols: BY_ADDRESS, wasm: km?.init() }),
   );
   let threads = defaultThreads();
   let ownThreads = false;
@@ -421,9 +460,13 @@ function blasBackend(lib: Library, path: string): Backend {
   const gathered = (src: FloatArray, rows: Int32Array, cols: number) =>
     gather(src, rows, cols, scratch.get(src, rows.length * cols));
 
+  const elementwise = km &&
+    wasmElementwise(km, { parts, run: (jobs) => pool.run(jobs) }, WASM);
+
   return {
     name: "blas",
     fusedGather: false,
+    ...elementwise,
     matmulABt(a: M, b: M, out: M, aRows?: Int32Array) {
       const k = a.cols;
       const A = aRows ? gathered(a.data, aRows, k) : a.data;

@@ -50,13 +50,20 @@ const PROTOCOL = {
   busy: 2,
   closed: 3,
   failed: 4,
+  /** A job taken up by its helper (`busy`: handed over, not yet begun). */
+  running: 5,
   /** Numbers a job may carry (float64s from byte 8 of the control block). */
-  maxArgs: 16,
+  maxArgs: 20,
   /** Where a failed helper leaves its error, UTF-8, and how long it may be. */
-  messageAt: 8 + 8 * 16,
+  messageAt: 8 + 8 * 20,
   maxMessage: 2048,
   /** How long a helper polls for its next slice before it sleeps. */
   spinMs: 0.2,
+  /**
+   * The least time, in milliseconds, the caller's own jobs must take for it
+   * to take back a job its helper has not begun (see `run`).
+   */
+  takeBackMs: 0.25,
   /** How long the caller polls for a helper's slice to end before it sleeps. */
   joinSpinMs: 1,
   /** How long it sleeps without work before it stops. */
@@ -115,7 +122,10 @@ function helperMain<I>(setup: HelperSetup<I>): void {
         Atomics.wait(state, 0, P.idle, P.idleMs) === "timed-out" &&
         Atomics.compareExchange(state, 0, P.idle, P.closed) === P.idle
       ) break;
-      if (Atomics.load(state, 0) !== P.busy) continue;
+      // Take the job up, unless the caller has taken it back meanwhile.
+      if (Atomics.compareExchange(state, 0, P.busy, P.running) !== P.busy) {
+        continue;
+      }
       try {
         run(args);
       } catch (error) {
@@ -299,10 +309,36 @@ export class HelperThreads<I> {
       }
     }
     const start = performance.now();
+    let own = 0;
     try {
       for (const job of mine) {
         this.#localArgs.set(job);
         this.#local(this.#localArgs);
+      }
+      own = performance.now() - start;
+      // A helper that has not begun its job after as long again as ours
+      // took (the system has not run it: other programs hold the cores)
+      // gets it taken back, and this thread runs it: the same job, the
+      // same bits. Jobs too short to matter are always waited for.
+      if (own >= PROTOCOL.takeBackMs) {
+        for (const h of sent) {
+          while (
+            Atomics.load(h.state, 0) === PROTOCOL.busy &&
+            performance.now() - start < 2 * own
+          );
+          if (
+            Atomics.compareExchange(
+              h.state,
+              0,
+              PROTOCOL.busy,
+              PROTOCOL.idle,
+            ) === PROTOCOL.busy
+          ) {
+            jobsOnHelpers--;
+            this.#localArgs.set(h.args);
+            this.#local(this.#localArgs);
+          }
+        }
       }
     } finally {
       const limit = Math.max(
@@ -324,7 +360,9 @@ export class HelperThreads<I> {
     // tens of microseconds), then sleep where this thread may (not on a
     // browser's main thread).
     const until = performance.now() + PROTOCOL.joinSpinMs;
-    while (Atomics.load(h.state, 0) === PROTOCOL.busy) {
+    const working = (state: number) =>
+      state === PROTOCOL.busy || state === PROTOCOL.running;
+    while (working(Atomics.load(h.state, 0))) {
       const now = performance.now();
       if (now - start > limit) {
         this.#drop(h);
@@ -337,7 +375,8 @@ export class HelperThreads<I> {
       }
       if (canWait && now > until) {
         try {
-          Atomics.wait(h.state, 0, PROTOCOL.busy, 10);
+          const state = Atomics.load(h.state, 0);
+          if (working(state)) Atomics.wait(h.state, 0, state, 10);
         } catch {
           canWait = false;
         }

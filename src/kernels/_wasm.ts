@@ -2,10 +2,12 @@
  * The WebAssembly SIMD backend: register-tiled, cache-blocked products
  * compiled from asm/kernels.ts. Needs no permissions.
  *
- * Operands live in JavaScript memory, so each call copies them into the
- * module's memory (the minibatch rows only, not the whole data set) and
- * copies the product back; the copies are a few percent of the work.
- * The module's memory is shared: large products are split by rows of the
+ * Operands in JavaScript memory are copied into the module's memory for
+ * each call (the minibatch rows only, not the whole data set), and the
+ * product back; a network's own arrays live in that memory (the kernel
+ * memory, _kernel_memory.ts) and are used where they are. The
+ * element-wise kernels of a training step run there too
+ * (_wasm_elementwise.ts). The module's memory is shared: large products are split by rows of the
  * output over helper threads (_helper_threads.ts), each running the
  * same module on the same memory. A row's values never depend on the
  * split, so results are identical for every thread count.
@@ -18,68 +20,60 @@ import {
   defaultThreads,
   type HelperSetup,
   HelperThreads,
-  type JobRunner,
   MIN_SLICE_WORK,
   slices,
 } from "./_helper_threads.ts";
 import { copyRows, type FloatArray, type Matrix } from "../core/matrix.ts";
 import { kernelsWasm } from "./_kernels_wasm.ts";
+import {
+  type KernelMemory,
+  kernelMemory,
+  type WasmInit,
+  wasmOp,
+} from "./_kernel_memory.ts";
+import { type WasmElementwise, wasmElementwise } from "./_wasm_elementwise.ts";
 
 type M = Matrix<FloatArray>;
 
 /**
- * The module's exports the host calls directly (the products run as jobs,
- * see OPS); pointers are byte addresses in its memory.
+ * Every thread's runner: its own instance of the module on the shared
+ * memory; a job `[op, ...args]` calls export `names[op]` with the args.
  */
-interface Exports {
-  heapBase(): number;
-  transpose64(src: number, rows: number, cols: number, dst: number): void;
-  transpose32(src: number, rows: number, cols: number, dst: number): void;
-}
-
-const PAGE = 65536;
-
-/** Operation codes of a product job: `[op, six arguments of the export]`. */
-const OPS = { abt64: 0, abt32: 1, ab64: 2, ab32: 3 } as const;
-
-interface WasmInit {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-}
-
-/** Every thread's runner: its own instance of the module on the shared memory. */
-const wasmSetup: HelperSetup<WasmInit> = ({ module, memory }): JobRunner => {
+const wasmSetup: HelperSetup<WasmInit> = ({ module, memory, names }) => {
   const x = new WebAssembly.Instance(module, { env: { memory } })
     .exports as Record<string, (...args: number[]) => void>;
-  // Indexed by the operation codes of OPS.
-  const ops = [x.abt64, x.abt32, x.ab64, x.ab32];
-  return (a) => ops[a[0]](a[1], a[2], a[3], a[4], a[5], a[6]);
+  const ops = names.map((name) => x[name]);
+  return (a) =>
+    ops[a[0]](
+      a[1],
+      a[2],
+      a[3],
+      a[4],
+      a[5],
+      a[6],
+      a[7],
+      a[8],
+      a[9],
+      a[10],
+      a[11],
+      a[12],
+      a[13],
+      a[14],
+      a[15],
+      a[16],
+    );
 };
 
-/** The instantiated module and a bump allocator over its memory, reset per call. */
+/** The kernel memory with this backend's threads, and the calls' copies. */
 class WasmProducts {
-  readonly #memory: WebAssembly.Memory;
-  readonly #x: Exports;
-  /** Runs product jobs on this thread and its helpers. */
+  readonly km: KernelMemory;
+  /** Runs jobs on this thread and its helpers. */
   readonly threads: HelperThreads<WasmInit>;
-  readonly #base: number;
-  #top = 0;
-  #f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  #f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  #u32: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
   constructor() {
-    this.#memory = new WebAssembly.Memory({
-      initial: 1,
-      maximum: 65536,
-      shared: true,
-    });
-    const module = new WebAssembly.Module(kernelsWasm);
-    const memory = this.#memory;
-    this.#x = new WebAssembly.Instance(module, { env: { memory } })
-      .exports as unknown as Exports;
-    this.#base = align(this.#x.heapBase());
-    this.threads = new HelperThreads(wasmSetup, () => ({ module, memory }));
+    this.km = kernelMemory();
+    const km = this.km;
+    this.threads = new HelperThreads(wasmSetup, () => km.init());
     this.threads.setThreads(threadCount);
   }
 
@@ -101,71 +95,59 @@ class WasmProducts {
     );
   }
 
-  /** Forgets the previous call's scratch. */
-  reset(): void {
-    this.#top = this.#base;
-  }
-
-  /** Reserves `bytes` of scratch, growing the memory if needed. */
+  /** Reserves `bytes` of scratch. */
   alloc(bytes: number): number {
-    const at = this.#top;
-    this.#top = align(at + bytes);
-    const have = this.#memory.buffer.byteLength;
-    if (this.#top > have) {
-      this.#memory.grow(Math.ceil((this.#top - have) / PAGE));
-    }
-    return at;
+    return this.km.alloc(bytes);
   }
 
-  /** Fresh views if the memory grew (shared memory never detaches old ones). */
-  #views(): void {
-    const buf = this.#memory.buffer;
-    if (this.#u32.buffer.byteLength !== buf.byteLength) {
-      this.#f64 = new Float64Array(buf);
-      this.#f32 = new Float32Array(buf);
-      this.#u32 = new Uint32Array(buf);
-    }
-  }
-
-  /** Copies `src` (all of it, or the listed rows of `cols` values) to a new scratch block. */
+  /**
+   * The address of `src` (all of it, or the listed rows of `cols` values):
+   * where it lies when it is a kernel array, else a scratch copy.
+   */
   put(src: FloatArray, rows?: Int32Array, cols = 0): number {
+    const own = rows ? -1 : this.km.address(src);
+    if (own >= 0) return own;
     const f64 = src instanceof Float64Array;
     const count = rows ? rows.length * cols : src.length;
     const at = this.alloc(count * (f64 ? 8 : 4));
-    this.#views();
-    const view = f64 ? this.#f64 : this.#f32;
+    const view = this.km.floats(f64);
     const start = at / (f64 ? 8 : 4);
     if (rows) copyRows(src, cols, rows, view, start);
     else view.set(src, start);
     return at;
   }
 
+  /** Where a product for `out` goes: `out` itself when it is a kernel array. */
+  target(out: FloatArray): number {
+    const own = this.km.address(out);
+    return own >= 0 ? own : this.alloc(out.length * out.BYTES_PER_ELEMENT);
+  }
+
   /** A table of `count` row addresses `first + i * rowBytes`. */
   rowTable(count: number, first: number, rowBytes: number): number {
     const at = this.alloc(count * 4);
-    this.#views();
-    const u32 = this.#u32, s = at / 4;
+    const u32 = this.km.words(), s = at / 4;
     for (let i = 0; i < count; i++) u32[s + i] = first + i * rowBytes;
     return at;
   }
 
-  /** Copies `dst.length` values at address `at` into `dst`. */
+  /** Copies `dst.length` values at address `at` into `dst`, unless it is there. */
   get(at: number, dst: FloatArray): void {
-    this.#views();
-    if (dst instanceof Float64Array) {
-      dst.set(this.#f64.subarray(at / 8, at / 8 + dst.length));
-    } else {
-      dst.set(this.#f32.subarray(at / 4, at / 4 + dst.length));
-    }
+    if (this.km.address(dst) === at) return;
+    const f64 = dst instanceof Float64Array, S = f64 ? 8 : 4;
+    dst.set(this.km.floats(f64).subarray(at / S, at / S + dst.length));
   }
 
-  get exports(): Exports {
-    return this.#x;
+  transpose(
+    f64: boolean,
+    src: number,
+    rows: number,
+    cols: number,
+    dst: number,
+  ) {
+    const x = this.km.exports;
+    (f64 ? x.transpose64 : x.transpose32)(src, rows, cols, dst);
   }
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
 }
 
 let products: WasmProducts | undefined;
@@ -173,8 +155,17 @@ let threadCount = defaultThreads();
 
 function module(): WasmProducts {
   products ??= new WasmProducts();
-  products.reset();
+  products.km.reset();
   return products;
+}
+
+let elementwise: WasmElementwise | undefined;
+
+/** The element-wise kernels on this backend's threads. */
+function ew(): WasmElementwise {
+  products ??= new WasmProducts();
+  elementwise ??= wasmElementwise(products.km, products.threads, 0);
+  return elementwise;
 }
 
 /**
@@ -192,8 +183,8 @@ function productAB(
   out: FloatArray,
 ): void {
   const S = f64 ? 8 : 4;
-  const po = w.alloc(n * m * S);
-  w.split(f64 ? OPS.ab64 : OPS.ab32, n, k * m, (r0, r1) => [
+  const po = w.target(out);
+  w.split(wasmOp(f64 ? "ab64" : "ab32"), n, k * m, (r0, r1) => [
     pa + r0 * k * S,
     r1 - r0,
     k,
@@ -215,8 +206,8 @@ const wasmBackend: Backend = {
     const pa = aRows ? w.put(a.data, aRows, k) : w.put(a.data);
     const rows = w.rowTable(n, pa, k * S);
     const pb = w.put(b.data);
-    const po = w.alloc(n * m * S);
-    w.split(f64 ? OPS.abt64 : OPS.abt32, n, k * m, (r0, r1) => [
+    const po = w.target(out.data);
+    w.split(wasmOp(f64 ? "abt64" : "abt32"), n, k * m, (r0, r1) => [
       rows + r0 * 4,
       r1 - r0,
       k,
@@ -240,10 +231,19 @@ const wasmBackend: Backend = {
     const S = f64 ? 8 : 4, k = a.rows, n = a.cols, m = b.cols;
     const pa = w.put(a.data);
     const at = w.alloc(n * k * S);
-    (f64 ? w.exports.transpose64 : w.exports.transpose32)(pa, k, n, at);
+    w.transpose(f64, pa, k, n, at);
     const pb = bRows ? w.put(b.data, bRows, m) : w.put(b.data);
     productAB(w, f64, at, n, k, w.rowTable(k, pb, m * S), m, out.data);
   },
+
+  allocate: (dtype, length) => ew().allocate(dtype, length),
+  release: (x) => ew().release(x),
+  update: (step, w, g, first, second) => ew().update(step, w, g, first, second),
+  regularize: (reg, w, g) => ew().regularize(reg, w, g),
+  biasRelu: (m, b) => ew().biasRelu(m, b),
+  reluBackwardSum: (grad, h, out) => ew().reluBackwardSum(grad, h, out),
+  augment: (batch, flip, dx, dy, shape) =>
+    ew().augment(batch, flip, dx, dy, shape),
 
   setThreads(threads: number) {
     threadCount = threads;

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { FloatArray, Matrix } from "../core/matrix.ts";
+import type { DType, FloatArray, Matrix } from "../core/matrix.ts";
+import type { UpdateStep } from "./elementwise.ts";
 
 /**
  * Name of an implementation of the network's arithmetic: plain TypeScript
@@ -79,6 +80,46 @@ export interface Backend {
   ): void;
   /** `Σ x²` (optional, like `axpy`). */
   sumSquares?(x: FloatArray): number;
+  /**
+   * A zeroed array the element-wise kernels below can work on in place
+   * (optional; `undefined` where it has none left: then a plain array).
+   */
+  allocate?(dtype: DType, length: number): FloatArray | undefined;
+  /** Frees an array of `allocate` now (nothing may use it after). */
+  release?(x: FloatArray): void;
+  // The element-wise kernels of a training step (optional). Each returns
+  // `undefined` or false, having done nothing, when an operand is not an
+  // array of `allocate`: then the TypeScript loop runs. Shapes and types
+  // are checked.
+  /** `updateParameter` in elementwise.ts: the same bits. */
+  update?(
+    step: UpdateStep,
+    w: FloatArray,
+    g: FloatArray,
+    first: FloatArray,
+    second: FloatArray,
+  ): number | undefined;
+  /** `regularize` in elementwise.ts, `Σ w²` summed in another order. */
+  regularize?(reg: number, w: FloatArray, g: FloatArray): number | undefined;
+  /** `addRowVector` then `reluInPlace`. */
+  biasRelu?(m: Matrix<FloatArray>, b: FloatArray): boolean;
+  /** `reluBackwardInPlace(grad, h)` then `sumColumns(grad, out)`. */
+  reluBackwardSum?(
+    grad: Matrix<FloatArray>,
+    h: Matrix<FloatArray>,
+    out: FloatArray,
+  ): boolean;
+  /**
+   * Flips (`flip[i]` 1) then shifts (`dx[i]`, `dy[i]`; empty arrays: none)
+   * the rows of `batch`, images of `shape` `[height, width, channels]`.
+   */
+  augment?(
+    batch: Matrix<FloatArray>,
+    flip: Uint8Array,
+    dx: Int32Array,
+    dy: Int32Array,
+    shape: readonly [number, number, number],
+  ): boolean;
   /** Sets how many threads the products may use (1 or more). */
   setThreads(threads: number): void;
   /** One line for logs and benchmarks: library, threads, CPU kernel. */

@@ -13,6 +13,7 @@ import {
   type FloatArray,
 } from "../core/matrix.ts";
 import { checkAxpy, checkGather, shapeError } from "./_checks.ts";
+import { ruleScalars, type UpdateStep } from "./_rules.ts";
 
 /**
  * Adds the vector `v` (length `m.cols`) to every row of `m`.
@@ -361,4 +362,282 @@ export function gatherRows(
 ): void {
   checkGather(src, rows, out);
   copyRows(src.data, src.cols, rows, out.data);
+}
+
+export type { UpdateRuleName, UpdateStep } from "./_rules.ts";
+
+/**
+ * One step of an update rule on parameter `w` with gradient `g`, in place,
+ * as CS231n's `optim.py` computes it (`g + reg w` first when `reg` is not
+ * 0, not stored):
+ * - `"sgd"`: `w += −lr g`;
+ * - `"momentum"`: `v = μ v − lr g; w += v` (`first` is v);
+ * - `"nesterov"`: `v' = μ v − lr g; w += −μ v + (1 + μ) v'`;
+ * - `"adam"`: `m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²;
+ *   w −= lr (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)` (`first` m,
+ *   `second` v).
+ *
+ * Every operation is rounded to the arrays' element type, in this order,
+ * without fused multiply-adds: float64 gives numpy's bits, float32 those
+ * of the same formulas in float32 (each scalar rounded to float32 once),
+ * except Adam's last line, which float32 evaluates with one division
+ * instead of three as `w −= (lr / (1 − β1ᵗ)) m / (√v / √(1 − β2ᵗ) + ε)`
+ * (the scalars in float64, then rounded). Over T steps small against the
+ * weights, float32 weights stay within `T u max|w|` (u = 2⁻²⁴) of the
+ * float64 formulas' (tests/optimizers_test.ts).
+ * Returns `Σ w²` of the weights before the step (for the loss's L2 term).
+ *
+ * @example Momentum
+ * ```ts
+ * import { updateParameter } from "@twolayer/net/kernels";
+ * import assert from "node:assert/strict";
+ *
+ * const w = Float64Array.of(1, 2), v = Float64Array.of(0.5, 0);
+ * const step = {
+ *   rule: "momentum", learningRate: 0.1, reg: 0, momentum: 0.9, beta1: 0,
+ *   beta2: 0, epsilon: 0, correction1: 1, correction2: 1,
+ * } as const;
+ * const squares = updateParameter(step, w, Float64Array.of(1, 1), v);
+ * assert.equal(squares, 5);
+ * assert.deepEqual([...v], [0.9 * 0.5 - 0.1, -0.1]);
+ * assert.deepEqual([...w], [1 + (0.9 * 0.5 - 0.1), 2 - 0.1]);
+ * ```
+ */
+export function updateParameter(
+  step: UpdateStep,
+  w: FloatArray,
+  g: FloatArray,
+  first: FloatArray = w,
+  second: FloatArray = w,
+): number {
+  checkAxpy(g, w);
+  const k = ruleScalars(step, w instanceof Float32Array);
+  const rule = ["sgd", "momentum", "nesterov", "adam"].indexOf(step.rule);
+  for (
+    const [name, s, used] of [["first", first, rule > 0], [
+      "second",
+      second,
+      rule === 3,
+    ]] as const
+  ) {
+    if (used && (s.length !== w.length || dtypeOf(s) !== dtypeOf(w))) {
+      throw shapeError(
+        "updateParameter",
+        `${name} state of ${s.length} ${dtypeOf(s)} values for ${w.length} ${
+          dtypeOf(w)
+        } weights`,
+      );
+    }
+  }
+  return w instanceof Float64Array
+    ? update64(
+      rule,
+      w,
+      g as Float64Array,
+      first as Float64Array,
+      second as Float64Array,
+      step.reg,
+      k,
+    )
+    : update32(
+      rule,
+      w,
+      g as Float32Array,
+      first as Float32Array,
+      second as Float32Array,
+      step.reg,
+      k,
+    );
+}
+
+function update64(
+  rule: number,
+  w: Float64Array,
+  g: Float64Array,
+  s1: Float64Array,
+  s2: Float64Array,
+  reg: number,
+  [k0, k1, k2, k3, k4, k5, k6, k7]: number[],
+): number {
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) {
+    const old = w[i];
+    const grad = reg !== 0 ? g[i] + reg * old : g[i];
+    sum += old * old;
+    if (rule === 0) {
+      w[i] = old + k0 * grad;
+    } else if (rule === 1) {
+      const v = k0 * s1[i] - k1 * grad;
+      s1[i] = v;
+      w[i] = old + v;
+    } else if (rule === 2) {
+      const p = s1[i], v = k0 * p - k1 * grad;
+      s1[i] = v;
+      w[i] = old + (k2 * p + k3 * v);
+    } else {
+      const m = k0 * s1[i] + k1 * grad;
+      const v = k2 * s2[i] + k3 * (grad * grad);
+      s1[i] = m;
+      s2[i] = v;
+      w[i] = old - (k4 * (m / k5)) / (Math.sqrt(v / k6) + k7);
+    }
+  }
+  return sum;
+}
+
+// The float32 twin: each operation rounded to float32 (a float64 result
+// rounded once is the float32 result for +, −, ×, ÷ and √).
+function update32(
+  rule: number,
+  w: Float32Array,
+  g: Float32Array,
+  s1: Float32Array,
+  s2: Float32Array,
+  reg64: number,
+  k: number[],
+): number {
+  const f = Math.fround, reg = f(reg64), regularise = reg64 !== 0;
+  const [k0, k1, k2, k3, k4, , k6, k7] = k.map(f);
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) {
+    const old = w[i];
+    const grad = regularise ? f(g[i] + f(reg * old)) : g[i];
+    sum += old * old;
+    if (rule === 0) {
+      w[i] = old + f(k0 * grad);
+    } else if (rule === 1) {
+      const v = f(f(k0 * s1[i]) - f(k1 * grad));
+      s1[i] = v;
+      w[i] = old + v;
+    } else if (rule === 2) {
+      const p = s1[i], v = f(f(k0 * p) - f(k1 * grad));
+      s1[i] = v;
+      w[i] = old + f(f(k2 * p) + f(k3 * v));
+    } else {
+      const m = f(f(k0 * s1[i]) + f(k1 * grad));
+      const v = f(f(k2 * s2[i]) + f(k3 * f(grad * grad)));
+      s1[i] = m;
+      s2[i] = v;
+      w[i] = old - f(f(k4 * m) / f(f(f(Math.sqrt(v)) * k6) + k7));
+    }
+  }
+  return sum;
+}
+
+/**
+ * `g += reg w`, returning `Σ w²`: the L2 term of a loss and its gradient
+ * in one pass.
+ *
+ * @example
+ * ```ts
+ * import { regularize } from "@twolayer/net/kernels";
+ * import assert from "node:assert/strict";
+ *
+ * const g = Float64Array.of(1, 1);
+ * assert.equal(regularize(0.5, Float64Array.of(2, 4), g), 20);
+ * assert.deepEqual([...g], [2, 3]);
+ * ```
+ */
+export function regularize(reg: number, w: FloatArray, g: FloatArray): number {
+  checkAxpy(w, g);
+  if (w instanceof Float64Array) {
+    return regularize64(reg, w, g as Float64Array);
+  }
+  return regularize32(reg, w, g as Float32Array);
+}
+
+function regularize64(reg: number, w: Float64Array, g: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) {
+    g[i] += reg * w[i];
+    sum += w[i] * w[i];
+  }
+  return sum;
+}
+
+function regularize32(reg64: number, w: Float32Array, g: Float32Array): number {
+  const reg = Math.fround(reg64);
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) {
+    g[i] += Math.fround(reg * w[i]);
+    sum += w[i] * w[i];
+  }
+  return sum;
+}
+
+/**
+ * Flips rows of `batch` left to right (`flip[i]` 1) and then moves them by
+ * `dx[i]` columns right and `dy[i]` rows down (left and up when negative),
+ * in place; each row is an image of `shape` `[height, width, channels]`,
+ * pixel-major. Pixels moved in from outside are 0. Empty `flip`, or empty
+ * `dx` and `dy`, mean none of that part.
+ *
+ * @example A 1 x 3 grey image, flipped then moved right by one pixel
+ * ```ts
+ * import { Matrix } from "@twolayer/net";
+ * import { flipShiftRows } from "@twolayer/net/kernels";
+ * import assert from "node:assert/strict";
+ *
+ * const m = Matrix.fromRows([[1, 2, 3]]);
+ * flipShiftRows(m, Uint8Array.of(1), Int32Array.of(1), Int32Array.of(0), [1, 3, 1]);
+ * assert.deepEqual([...m.data], [0, 3, 2]);
+ * ```
+ */
+export function flipShiftRows(
+  batch: AnyMatrix,
+  flip: Uint8Array,
+  dx: Int32Array,
+  dy: Int32Array,
+  shape: readonly [number, number, number],
+): void {
+  const [height, width, channels] = shape;
+  const data = batch.data, d = batch.cols, n = batch.rows;
+  if (height * width * channels !== d || dx.length !== dy.length) {
+    throw shapeError(
+      "flipShiftRows",
+      `images of ${
+        shape.join(" x ")
+      } in rows of ${d}, ${dx.length} and ${dy.length} offsets`,
+    );
+  }
+  const rowLength = width * channels;
+  for (let i = 0; i < flip.length && i < n; i++) {
+    if (!flip[i]) continue;
+    for (let r = 0; r < height; r++) {
+      const row = i * d + r * rowLength;
+      for (let c = 0; c < width >> 1; c++) {
+        const left = row + c * channels;
+        const right = row + (width - 1 - c) * channels;
+        for (let k = 0; k < channels; k++) {
+          const t = data[left + k];
+          data[left + k] = data[right + k];
+          data[right + k] = t;
+        }
+      }
+    }
+  }
+  // One image, copied out before it is shifted in place.
+  const copy = new Float64Array(dx.length ? d : 0);
+  for (let i = 0; i < dx.length && i < n; i++) {
+    if (dx[i] === 0 && dy[i] === 0) continue;
+    const image = data.subarray(i * d, i * d + d);
+    copy.set(image);
+    // Pixel (r, c) takes the old pixel (r - dy, c - dx), or 0.
+    const c0 = Math.max(dx[i], 0), c1 = Math.min(width + dx[i], width);
+    const span = (c1 - c0) * channels;
+    for (let r = 0; r < height; r++) {
+      const to = r * rowLength;
+      const from = r - dy[i];
+      if (from < 0 || from >= height || span <= 0) {
+        image.fill(0, to, to + rowLength);
+        continue;
+      }
+      image.fill(0, to, to + c0 * channels);
+      const source = from * rowLength + (c0 - dx[i]) * channels;
+      for (let j = 0; j < span; j++) {
+        image[to + c0 * channels + j] = copy[source + j];
+      }
+      image.fill(0, to + c1 * channels, to + rowLength);
+    }
+  }
 }

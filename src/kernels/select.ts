@@ -15,8 +15,11 @@ import type { Backend, BackendName } from "./backend.ts";
 import { loadBlas } from "./_blas.ts";
 import { availableCores, defaultThreads } from "./_helper_threads.ts";
 import {
+  allocate,
   type AnyMatrix,
   assertFloatArray,
+  type DType,
+  dtypeOf,
   type FloatArray,
 } from "../core/matrix.ts";
 import { typescriptBackend } from "./_typescript.ts";
@@ -32,11 +35,15 @@ import {
   addRowVector,
   axpy,
   firstNonFinite,
+  flipShiftRows,
   gatherRows,
+  regularize,
   reluBackwardInPlace,
   reluInPlace,
   sumColumns,
   sumSquares,
+  updateParameter,
+  type UpdateStep,
 } from "./elementwise.ts";
 
 export type { BackendName } from "./backend.ts";
@@ -106,6 +113,46 @@ export interface Kernels {
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   /** See the module-level {@linkcode gatherRows}. */
   gatherRows(src: AnyMatrix, rows: Int32Array, out: AnyMatrix): void;
+  /**
+   * A zeroed array for this backend's element-wise kernels: on WebAssembly
+   * and BLAS one in the kernels' memory, where they work on it in place
+   * (a plain array once that memory is full); on TypeScript a plain one.
+   */
+  allocate(dtype: DType, length: number): FloatArray;
+  /**
+   * Frees an array of {@linkcode Kernels.allocate} at once instead of
+   * when it is collected, for an owner that knows its last use: nothing
+   * may use it, or a view of it, after. Plain arrays are left alone.
+   */
+  release(x: FloatArray): void;
+  /** See the module-level {@linkcode updateParameter}: the same bits. */
+  update(
+    step: UpdateStep,
+    w: FloatArray,
+    g: FloatArray,
+    first?: FloatArray,
+    second?: FloatArray,
+  ): number;
+  /**
+   * See the module-level {@linkcode regularize} (the sum may be added in
+   * another order).
+   */
+  regularize(reg: number, w: FloatArray, g: FloatArray): number;
+  /** {@linkcode addRowVector} then {@linkcode reluInPlace}, in one pass. */
+  biasRelu(m: AnyMatrix, b: FloatArray): void;
+  /**
+   * {@linkcode reluBackwardInPlace} then {@linkcode sumColumns} of the
+   * result into `out`, in one pass: the same values.
+   */
+  reluBackwardSum(grad: AnyMatrix, h: AnyMatrix, out: FloatArray): void;
+  /** See the module-level {@linkcode flipShiftRows}: the same values. */
+  augment(
+    batch: AnyMatrix,
+    flip: Uint8Array,
+    dx: Int32Array,
+    dy: Int32Array,
+    shape: readonly [number, number, number],
+  ): void;
   /**
    * Whether every value of `x` is finite (see {@linkcode firstNonFinite});
    * with BLAS one native `Σ x²` pass answers for data sets of any size.
@@ -345,6 +392,44 @@ function bind(b: Backend): Kernels {
         b.gatherRows!(src, rows, out);
       }
       : gatherRows,
+    allocate: (dtype, length) =>
+      b.allocate?.(dtype, length) ?? allocate(dtype, length),
+    release: (x) => b.release?.(x),
+    // The backend's kernel where it has one and the operands are its
+    // arrays; else the TypeScript loop (which checks everything).
+    update: (step, w, g, first = w, second = w) =>
+      b.update?.(step, w, g, first, second) ??
+        updateParameter(step, w, g, first, second),
+    regularize: (reg, w, g) =>
+      b.regularize?.(reg, w, g) ?? regularize(reg, w, g),
+    biasRelu(m, v) {
+      if (
+        v.length !== m.cols || dtypeOf(v) !== dtypeOf(m.data) ||
+        !b.biasRelu?.(m, v)
+      ) {
+        addRowVector(m, v);
+        reluInPlace(m);
+      }
+    },
+    reluBackwardSum(grad, h, out) {
+      if (
+        grad.rows !== h.rows || grad.cols !== h.cols ||
+        out.length !== grad.cols ||
+        dtypeOf(grad.data) !== dtypeOf(h.data) ||
+        dtypeOf(out) !== dtypeOf(h.data) ||
+        !b.reluBackwardSum?.(grad, h, out)
+      ) {
+        reluBackwardInPlace(grad, h);
+        sumColumns(grad, out);
+      }
+    },
+    augment(batch, flip, dx, dy, shape) {
+      const [height, width, channels] = shape;
+      if (
+        height * width * channels !== batch.cols ||
+        !b.augment?.(batch, flip, dx, dy, shape)
+      ) flipShiftRows(batch, flip, dx, dy, shape);
+    },
     // A finite Σ x² proves every value finite; an overflow or a non-finite
     // value falls back to the exact scan.
     allFinite: (x) => {

@@ -9,6 +9,8 @@
 import { type FloatArray, Matrix } from "../core/matrix.ts";
 import type { RandomState } from "../core/random.ts";
 import { checkOptionNames } from "../core/options.ts";
+import { flipShiftRows } from "../kernels/elementwise.ts";
+import type { Kernels } from "../kernels/select.ts";
 
 /** Options of `TrainOptions.augment`. */
 export interface AugmentOptions {
@@ -55,8 +57,16 @@ export interface Augmenter {
    * column offsets, then row offsets (`randint(-shift, shift + 1, rows)`).
    */
   draw(rng: RandomState, rows: number): AugmentDraws;
-  /** Applies `draws` to the gathered rows of `batch`, in place: flip, then shift. */
-  apply(batch: Matrix<FloatArray>, draws: AugmentDraws): void;
+  /**
+   * Applies `draws` to the gathered rows of `batch`, in place: flip, then
+   * shift; on `kernels` (a backend's element-wise kernels, the same
+   * values) when given.
+   */
+  apply(
+    batch: Matrix<FloatArray>,
+    draws: AugmentDraws,
+    kernels?: Kernels,
+  ): void;
   /** Draws for `batch`'s rows and applies them. */
   augment(batch: Matrix<FloatArray>, rng: RandomState): void;
 }
@@ -150,9 +160,6 @@ export function augmenter(
     );
   }
   if (!asked) return undefined;
-  const rowLength = width * channels;
-  // One image, copied out before it is shifted in place.
-  const copy = new Float64Array(inputSize);
   const draw = (rng: RandomState, n: number): AugmentDraws => {
     const flip = new Uint8Array(flipHorizontal ? n : 0);
     if (flipHorizontal) {
@@ -167,49 +174,17 @@ export function augmenter(
       : new Int32Array(0);
     return { flip, dx, dy };
   };
-  const apply = (batch: Matrix<FloatArray>, draws: AugmentDraws) => {
-    const data = batch.data, d = batch.cols, n = batch.rows;
-    for (let i = 0; i < draws.flip.length && i < n; i++) {
-      if (!draws.flip[i]) continue;
-      for (let r = 0; r < height; r++) {
-        const row = i * d + r * rowLength;
-        for (let c = 0; c < width >> 1; c++) {
-          const left = row + c * channels;
-          const right = row + (width - 1 - c) * channels;
-          for (let k = 0; k < channels; k++) {
-            const t = data[left + k];
-            data[left + k] = data[right + k];
-            data[right + k] = t;
-          }
-        }
-      }
-    }
-    const { dx, dy } = draws;
-    for (let i = 0; i < dx.length && i < n; i++) {
-      if (dx[i] === 0 && dy[i] === 0) continue;
-      const image = data.subarray(i * d, i * d + inputSize);
-      copy.set(image);
-      // Pixel (r, c) takes the old pixel (r - dy, c - dx), or 0.
-      const c0 = Math.max(dx[i], 0), c1 = Math.min(width + dx[i], width);
-      const span = (c1 - c0) * channels;
-      for (let r = 0; r < height; r++) {
-        const to = r * rowLength;
-        const from = r - dy[i];
-        if (from < 0 || from >= height || span <= 0) {
-          image.fill(0, to, to + rowLength);
-          continue;
-        }
-        image.fill(0, to, to + c0 * channels);
-        const source = from * rowLength + (c0 - dx[i]) * channels;
-        for (let j = 0; j < span; j++) {
-          image[to + c0 * channels + j] = copy[source + j];
-        }
-        image.fill(0, to + c1 * channels, to + rowLength);
-      }
-    }
-  };
+  const imageShape = [height, width, channels] as const;
+  const apply = (
+    batch: Matrix<FloatArray>,
+    { flip, dx, dy }: AugmentDraws,
+    kernels?: Kernels,
+  ) =>
+    kernels
+      ? kernels.augment(batch, flip, dx, dy, imageShape)
+      : flipShiftRows(batch, flip, dx, dy, imageShape);
   return {
-    imageShape: [height, width, channels],
+    imageShape,
     draw,
     apply,
     augment: (batch, rng) => apply(batch, draw(rng, batch.rows)),

@@ -172,7 +172,12 @@ export class TwoLayerNet {
   readonly lossName: LossName;
   /** Element type of the parameters. */
   readonly dtype: DType;
-  /** Weights and biases; updated in place by training. */
+  /**
+   * Weights and biases; updated in place by training. On the WebAssembly
+   * and BLAS backends their arrays are views of the kernels' shared
+   * memory (a `SharedArrayBuffer` of their own), where each training step
+   * updates them in one pass; `slice()` gives a plain copy.
+   */
   readonly params: Params;
   /**
    * Mean training image (D values) to subtract from raw images before
@@ -187,6 +192,8 @@ export class TwoLayerNet {
   /** Kernels bound to the chosen backend (the CPU's for `"webgpu"`). */
   readonly #k: Kernels;
   readonly #backend: BackendName;
+  /** Where this network's arrays are made: in its kernels' memory on the CPU. */
+  readonly #allocate: (dtype: DType, length: number) => FloatArray;
 
   /**
    * Initialises like the workbook: `W1 = std * randn(H, D)`, then
@@ -216,8 +223,22 @@ export class TwoLayerNet {
     this.dtype = dtype;
     this.#k = kernels(gpu ? undefined : options.backend);
     this.#backend = gpu ? "webgpu" : this.#k.backend;
-    this.params = zeroParams(dtype, inputSize, hiddenSize, numClasses);
-    this.#grads = zeroParams(dtype, inputSize, hiddenSize, numClasses);
+    // A GPU network's arrays are uploaded, not worked on by the CPU's kernels.
+    this.#allocate = gpu ? allocate : this.#k.allocate;
+    this.params = zeroParams(
+      this.#allocate,
+      dtype,
+      inputSize,
+      hiddenSize,
+      numClasses,
+    );
+    this.#grads = zeroParams(
+      this.#allocate,
+      dtype,
+      inputSize,
+      hiddenSize,
+      numClasses,
+    );
     if (options.params) {
       const { W1, b1, W2, b2 } = options.params;
       assertShape("params.W1", W1, hiddenSize, inputSize);
@@ -407,6 +428,7 @@ export class TwoLayerNet {
     checkReg(reg);
     const loss = this.lossAndGradients(this.input(X), y, reg);
     const grads = zeroParams(
+      allocate,
       this.dtype,
       this.inputSize,
       this.hiddenSize,
@@ -428,12 +450,31 @@ export class TwoLayerNet {
     reg: number,
     rows?: Int32Array,
   ): number {
-    const { W1, W2 } = this.params;
+    const dataLoss = this.dataLossAndGradients(X, y, rows);
+    const { W1, W2 } = this.params, g = this.#grads, k = this.#k;
+    return dataLoss +
+      0.5 * reg *
+        (k.regularize(reg, W1.data, g.W1.data) +
+          k.regularize(reg, W2.data, g.W2.data));
+  }
+
+  /**
+   * {@linkcode TwoLayerNet.lossAndGradients} without the L2 term: the data
+   * loss, its gradients left in {@linkcode TwoLayerNet.gradients}. The
+   * training step adds the L2 term's gradient in its update, in the same
+   * pass over the weights.
+   */
+  dataLossAndGradients(
+    X: Matrix<FloatArray>,
+    y: Labels,
+    rows?: Int32Array,
+  ): number {
+    const { W2 } = this.params;
     const k = this.#k;
     if (rows && !k.fusedGather) {
       // Gather once for both products that read the batch (as numpy's X[idx]).
       const ws = this.#workspace(rows.length);
-      ws.batch ??= Matrix.zeros(rows.length, X.cols, this.dtype);
+      ws.batch ??= this.#matrix(rows.length, X.cols);
       k.gatherRows(X, rows, ws.batch);
       X = ws.batch;
       rows = undefined;
@@ -445,13 +486,9 @@ export class TwoLayerNet {
     k.matmulAtB(ws.dscores, ws.hidden, g.W2);
     k.sumColumns(ws.dscores, g.b2);
     k.matmulAB(ws.dscores, W2, ws.dhidden);
-    k.reluBackwardInPlace(ws.dhidden, ws.hidden);
+    k.reluBackwardSum(ws.dhidden, ws.hidden, g.b1);
     k.matmulAtB(ws.dhidden, X, g.W1, rows);
-    k.sumColumns(ws.dhidden, g.b1);
-    k.axpy(reg, W1.data, g.W1.data);
-    k.axpy(reg, W2.data, g.W2.data);
-    return dataLoss +
-      0.5 * reg * (k.sumSquares(W1.data) + k.sumSquares(W2.data));
+    return dataLoss;
   }
 
   /** The kernels this network runs on (its backend's). */
@@ -459,7 +496,11 @@ export class TwoLayerNet {
     return this.#k;
   }
 
-  /** Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call (reused buffers). */
+  /**
+   * Gradients from the last {@linkcode TwoLayerNet.lossAndGradients} call
+   * (reused buffers; after {@linkcode TwoLayerNet.dataLossAndGradients},
+   * as in training, without the L2 term).
+   */
   get gradients(): Params {
     return this.#grads;
   }
@@ -552,22 +593,26 @@ export class TwoLayerNet {
     const k = this.#k;
     const ws = this.#workspace(rows ? rows.length : X.rows);
     k.matmulABt(X, W1, ws.hidden, rows);
-    k.addRowVector(ws.hidden, b1);
-    k.reluInPlace(ws.hidden);
+    k.biasRelu(ws.hidden, b1);
     k.matmulABt(ws.hidden, W2, ws.scores);
     k.addRowVector(ws.scores, b2);
     return ws;
   }
 
+  /** A zeroed matrix where this network's kernels work on it in place. */
+  #matrix(rows: number, cols: number): Matrix<FloatArray> {
+    return new Matrix(rows, cols, this.#allocate(this.dtype, rows * cols));
+  }
+
   #workspace(n: number): Workspace {
     let ws = this.#workspaces.get(n);
     if (!ws) {
-      const { hiddenSize: h, numClasses: c, dtype } = this;
+      const { hiddenSize: h, numClasses: c } = this;
       ws = {
-        hidden: Matrix.zeros(n, h, dtype),
-        scores: Matrix.zeros(n, c, dtype),
-        dscores: Matrix.zeros(n, c, dtype),
-        dhidden: Matrix.zeros(n, h, dtype),
+        hidden: this.#matrix(n, h),
+        scores: this.#matrix(n, c),
+        dscores: this.#matrix(n, c),
+        dhidden: this.#matrix(n, h),
       };
       // Keep at most a training batch and one evaluation set alive.
       if (this.#workspaces.size >= 2) this.#workspaces.clear();
@@ -665,12 +710,18 @@ function checkStd(std: unknown): void {
   }
 }
 
-function zeroParams(dtype: DType, d: number, h: number, c: number): Params {
+function zeroParams(
+  make: (dtype: DType, length: number) => FloatArray,
+  dtype: DType,
+  d: number,
+  h: number,
+  c: number,
+): Params {
   return {
-    W1: Matrix.zeros(h, d, dtype),
-    b1: allocate(dtype, h),
-    W2: Matrix.zeros(c, h, dtype),
-    b2: allocate(dtype, c),
+    W1: new Matrix(h, d, make(dtype, h * d)),
+    b1: make(dtype, h),
+    W2: new Matrix(c, h, make(dtype, c * h)),
+    b2: make(dtype, c),
   };
 }
 

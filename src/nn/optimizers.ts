@@ -6,8 +6,10 @@
  * @module
  */
 
-import type { FloatArray } from "../core/matrix.ts";
+import { dtypeOf, type FloatArray } from "../core/matrix.ts";
 import type { OptimizerState, ResolvedOptimizer } from "../core/training.ts";
+import type { UpdateStep } from "../kernels/elementwise.ts";
+import type { Kernels } from "../kernels/select.ts";
 
 export type { OptimizerState, ResolvedOptimizer } from "../core/training.ts";
 
@@ -201,7 +203,9 @@ export function checkOptimizerState(
 
 /**
  * One update rule with its state (velocities, moments, step count) for a
- * fixed list of parameters.
+ * fixed list of parameters. The state has the parameters' element type and
+ * lives where the kernels update it in place; each step is one pass of the
+ * kernels over each parameter (see `updateParameter` in the kernels).
  *
  * @example Adam's first step moves each weight by about the learning rate
  * ```ts
@@ -210,7 +214,7 @@ export function checkOptimizerState(
  * import assert from "node:assert/strict";
  *
  * const w = new Float64Array([1, 1]);
- * const adam = new Optimizer({ optimizer: "adam" }, [w], kernels().axpy);
+ * const adam = new Optimizer({ optimizer: "adam" }, [w], kernels());
  * adam.step([w], [new Float64Array([0.5, -2])], 0.1);
  * assert.ok(Math.abs(w[0] - 0.9) < 1e-7 && Math.abs(w[1] - 1.1) < 1e-7);
  * ```
@@ -219,34 +223,37 @@ export class Optimizer {
   /** The rule and its settings. */
   readonly settings: ResolvedOptimizer;
   /** Velocity (momentum, Nesterov) or first moment (Adam) per parameter. */
-  readonly #first: Float64Array[];
+  readonly #first: FloatArray[];
   /** Adam's second moment per parameter. */
-  readonly #second: Float64Array[];
+  readonly #second: FloatArray[];
   #t = 0;
-  readonly #sgd: (alpha: number, x: FloatArray, y: FloatArray) => void;
+  readonly #kernels: Kernels;
 
   /**
    * Sets up the rule with zero state (step count 0).
    *
    * @param options the rule (see {@linkcode resolveOptimizer}).
-   * @param params the parameters it will update, for the sizes of its state.
-   * @param axpy `y += alpha x` for plain SGD (the network's kernel, so the
-   *   workbook's numbers come out exactly).
+   * @param params the parameters it will update, for the sizes and element
+   *   type of its state.
+   * @param kernels the network's kernels, which run the updates and hold
+   *   the state.
    * @param from state to continue from (see {@linkcode Optimizer.state}),
-   *   copied; its sizes must match.
+   *   copied (rounded to float32 for float32 parameters); its sizes must
+   *   match.
    */
   constructor(
     options: OptimizerOptions,
     params: readonly FloatArray[],
-    axpy: (alpha: number, x: FloatArray, y: FloatArray) => void,
+    kernels: Kernels,
     from?: OptimizerState,
   ) {
     this.settings = resolveOptimizer(options);
     const kind = this.settings.optimizer;
-    const state = () => params.map((p) => new Float64Array(p.length));
+    const state = () =>
+      params.map((p) => kernels.allocate(dtypeOf(p), p.length));
     this.#first = kind === "sgd" ? [] : state();
     this.#second = kind === "adam" ? state() : [];
-    this.#sgd = axpy;
+    this.#kernels = kernels;
     if (from) {
       checkOptimizerState(
         this.settings,
@@ -259,51 +266,58 @@ export class Optimizer {
     }
   }
 
+  /** Frees the state's memory now: the optimizer is not used after. */
+  dispose(): void {
+    for (const s of [...this.#first, ...this.#second]) this.#kernels.release(s);
+  }
+
   /** A copy of the state, to continue from later (a checkpoint). */
   state(): OptimizerState {
     return {
       step: this.#t,
-      first: this.#first.map((s) => s.slice()),
-      second: this.#second.map((s) => s.slice()),
+      first: this.#first.map((s) => Float64Array.from(s)),
+      second: this.#second.map((s) => Float64Array.from(s)),
     };
   }
 
-  /** One iteration's update of every parameter from its gradient. */
+  /**
+   * One iteration's update of every parameter from its gradient, the
+   * gradient of parameter `k` taken as `grads[k] + reg[k] params[k]` (the
+   * L2 term, computed in the same pass, not stored). Returns `Σ w²` over
+   * the parameters with a `reg`, as they were before the update.
+   */
   step(
     params: readonly FloatArray[],
     grads: readonly FloatArray[],
     learningRate: number,
-  ): void {
+    reg: readonly number[] = [],
+  ): number {
     const s = this.settings;
-    const lr = learningRate;
     this.#t++;
+    const adam = s.optimizer === "adam" ? s : undefined;
+    const step: UpdateStep = {
+      rule: s.optimizer,
+      learningRate,
+      reg: 0,
+      momentum: "momentum" in s ? s.momentum : 0,
+      beta1: adam?.beta1 ?? 0,
+      beta2: adam?.beta2 ?? 0,
+      epsilon: adam?.epsilon ?? 0,
+      correction1: adam ? 1 - adam.beta1 ** this.#t : 1,
+      correction2: adam ? 1 - adam.beta2 ** this.#t : 1,
+    };
+    let squares = 0;
     params.forEach((param, k) => {
-      const g = grads[k];
-      if (s.optimizer === "sgd") {
-        this.#sgd(-lr, g, param);
-      } else if (s.optimizer === "momentum") {
-        const v = this.#first[k], mu = s.momentum;
-        for (let i = 0; i < v.length; i++) {
-          v[i] = mu * v[i] - lr * g[i];
-          param[i] += v[i];
-        }
-      } else if (s.optimizer === "nesterov") {
-        const v = this.#first[k], mu = s.momentum;
-        for (let i = 0; i < v.length; i++) {
-          const previous = v[i];
-          v[i] = mu * previous - lr * g[i];
-          param[i] += -mu * previous + (1 + mu) * v[i];
-        }
-      } else {
-        const m = this.#first[k], v = this.#second[k];
-        const { beta1, beta2, epsilon } = s;
-        const c1 = 1 - beta1 ** this.#t, c2 = 1 - beta2 ** this.#t;
-        for (let i = 0; i < m.length; i++) {
-          m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-          v[i] = beta2 * v[i] + (1 - beta2) * (g[i] * g[i]);
-          param[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + epsilon);
-        }
-      }
+      step.reg = reg[k] ?? 0;
+      const sum = this.#kernels.update(
+        step,
+        param,
+        grads[k],
+        this.#first[k],
+        this.#second[k],
+      );
+      if (step.reg !== 0) squares += sum;
     });
+    return squares;
   }
 }

@@ -34,9 +34,12 @@ export interface Trainable {
   readonly dtype: DType;
   /** The parameters, updated in place by training. */
   readonly params: Params;
-  /** Gradients from the last {@linkcode Trainable.lossAndGradients} call. */
+  /**
+   * Gradients from the last {@linkcode Trainable.lossAndGradients} call
+   * (or {@linkcode Trainable.dataLossAndGradients}: without the L2 term).
+   */
   readonly gradients: Params;
-  /** The kernels the network runs on (the update step uses `axpy`). */
+  /** The kernels the network runs on (the update step's too). */
   readonly kernels: Kernels;
   /** `X` checked and in the network's element type. */
   input(X: Matrix<FloatArray>, rows?: Int32Array): Matrix<FloatArray>;
@@ -45,6 +48,15 @@ export interface Trainable {
     X: Matrix<FloatArray>,
     y: Labels,
     reg: number,
+    rows?: Int32Array,
+  ): number;
+  /**
+   * The data loss alone, its gradients (without the L2 term) left in
+   * `gradients`: the training step adds the L2 term in its update.
+   */
+  dataLossAndGradients(
+    X: Matrix<FloatArray>,
+    y: Labels,
     rows?: Int32Array,
   ): number;
   /** The highest-scoring class of every row of `X` (or of rows `rows`). */

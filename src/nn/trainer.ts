@@ -29,6 +29,7 @@ import {
 } from "../core/random.ts";
 import { DeviceFailure } from "../core/training.ts";
 import { assertFinite, firstNonFinite } from "../kernels/elementwise.ts";
+import { kernels } from "../kernels/select.ts";
 import { accuracy } from "./metrics.ts";
 import {
   checkOptimizerState,
@@ -823,8 +824,12 @@ function* trainingLoop(
       // The start: the weights are the network's, the rule's state fresh
       // or the resumed one.
       takeCheckpoint(
-        new Optimizer(o.optimizer, params, () => {}, resume?.optimizer)
-          .state(),
+        new Optimizer(
+          o.optimizer,
+          params,
+          kernels("typescript"),
+          resume?.optimizer,
+        ).state(),
       );
     }
     const drawBatch = (): Minibatch => {
@@ -1013,6 +1018,7 @@ export class CpuStep implements TrainingStep {
   readonly #optimizer: Optimizer;
   /** Augmented batches are gathered here, then changed. */
   readonly #batch?: Matrix<FloatArray>;
+  readonly #reg: number[];
 
   /** The step for `run`, its update rule fresh or resumed. */
   constructor(run: TrainingRun) {
@@ -1023,12 +1029,18 @@ export class CpuStep implements TrainingStep {
     this.#optimizer = new Optimizer(
       o.optimizer,
       this.#params,
-      (alpha, x, y) => net.kernels.axpy(alpha, x, y),
+      net.kernels,
       o.resumeFrom?.optimizer,
     );
     if (run.augment) {
-      this.#batch = Matrix.zeros(o.batchSize, net.inputSize, net.dtype);
+      this.#batch = new Matrix(
+        o.batchSize,
+        net.inputSize,
+        net.kernels.allocate(net.dtype, o.batchSize * net.inputSize),
+      );
     }
+    // The L2 term's strength per parameter: the weights, not the biases.
+    this.#reg = PARAM_NAMES.map((name) => name[0] === "W" ? o.reg : 0);
   }
 
   run(span: TrainingSpan): SpanResult {
@@ -1037,14 +1049,33 @@ export class CpuStep implements TrainingStep {
     const batch = this.#batch;
     if (batch) {
       net.kernels.gatherRows(X, rows, batch);
-      this.#run.augment!.apply(batch, augment!);
+      this.#run.augment!.apply(batch, augment!, net.kernels);
     }
-    const loss = batch
-      ? net.lossAndGradients(batch, labels, o.reg)
-      : net.lossAndGradients(X, labels, o.reg, rows);
-    if (!Number.isFinite(loss)) return { losses: [loss] };
-    this.#optimizer.step(this.#params, this.#grads, span.learningRate);
-    if (!span.epochEnd) return { losses: [loss] };
+    const dataLoss = batch
+      ? net.dataLossAndGradients(batch, labels)
+      : net.dataLossAndGradients(X, labels, rows);
+    if (!Number.isFinite(dataLoss)) {
+      // No update, as the loss says training diverged.
+      const { sumSquares } = net.kernels;
+      return {
+        losses: [
+          dataLoss +
+          0.5 * o.reg *
+            (sumSquares(this.#params[0]) + sumSquares(this.#params[2])),
+        ],
+      };
+    }
+    // The update adds the L2 term's gradient and sums the squared
+    // weights for its loss, in its one pass over the weights.
+    const loss = dataLoss +
+      0.5 * o.reg *
+        this.#optimizer.step(
+          this.#params,
+          this.#grads,
+          span.learningRate,
+          this.#reg,
+        );
+    if (!Number.isFinite(loss) || !span.epochEnd) return { losses: [loss] };
     return {
       losses: [loss],
       trainAcc: accuracy(
@@ -1059,7 +1090,11 @@ export class CpuStep implements TrainingStep {
     return this.#optimizer.state();
   }
 
-  dispose(): void {}
+  dispose(): void {
+    // The rule's state and the augmented batch end with the run.
+    this.#optimizer.dispose();
+    if (this.#batch) this.#run.net.kernels.release(this.#batch.data);
+  }
 }
 
 /**
