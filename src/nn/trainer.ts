@@ -21,7 +21,12 @@ import {
 } from "./augment.ts";
 import { checkLabels, checkReg, type Labels } from "./losses.ts";
 import { checkOptionNames } from "../core/options.ts";
-import { checkArraySize, type FloatArray, Matrix } from "../core/matrix.ts";
+import {
+  assertShape,
+  checkArraySize,
+  type FloatArray,
+  Matrix,
+} from "../core/matrix.ts";
 import {
   random,
   RandomState,
@@ -706,19 +711,13 @@ function prepareRun(
     net.inputSize,
     X instanceof Matrix ? X.rows : undefined,
   );
+  // Checked and converted to the net's dtype once.
+  const Xn = net.input(X);
   if (X.rows === 0) {
     throw new RangeError("X must have at least one row, got 0");
   }
   checkLabels(y, X.rows, net.numClasses);
-  // Checked and converted to the net's dtype once.
-  const Xn = net.input(X);
-  if (!(XVal instanceof Matrix) || XVal.cols !== net.inputSize) {
-    throw new RangeError(
-      `XVal must be N x ${net.inputSize} like X, got ${
-        XVal instanceof Matrix ? `${XVal.rows} x ${XVal.cols}` : show(XVal)
-      }`,
-    );
-  }
+  assertShape("XVal", XVal, null, net.inputSize);
   if (!net.kernels.allFinite(XVal.data)) assertFinite("XVal", XVal);
   checkLabels(yVal, XVal.rows, net.numClasses);
   if (checked.patience !== undefined && XVal.rows === 0) {
