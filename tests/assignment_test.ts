@@ -64,6 +64,10 @@ async function run(
   return { code, out: plain(text.decode(stdout) + text.decode(stderr)) };
 }
 
+/** `deno task grade --step id` in the edition `dir`. */
+const gradeStep = (dir: string, id: string) =>
+  run(Deno.execPath(), ["task", "grade", "--step", id], dir);
+
 /** A homework source folder in TEMP holding `files` (and a template). */
 async function source(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir({ dir: TEMP, prefix: "source_" });
@@ -847,11 +851,7 @@ export class TwoLayerNet`,
       ),
   });
   const checks = await Deno.readTextFile(join(dir, "checks.ts"));
-  const { code, out } = await run(
-    Deno.execPath(),
-    ["task", "grade", "--step", "forward"],
-    dir,
-  );
+  const { code, out } = await gradeStep(dir, "forward");
   assert.equal(code, 1, out);
   assert.match(
     out,
@@ -868,11 +868,7 @@ Deno.test("a forward pass without b2 fails its own step, Compute forward pass sc
         "scores = matmulT(h1, W2);",
       ),
   });
-  const { code, out } = await run(
-    Deno.execPath(),
-    ["task", "grade", "--step", "forward"],
-    dir,
-  );
+  const { code, out } = await gradeStep(dir, "forward");
   assert.equal(code, 1, out);
   assert.match(
     out,
@@ -888,21 +884,13 @@ Deno.test("an MSE loss without its 1/N says so in its step, and the gradient hin
         "return { loss: sumSquares(diff) / 2, dscores: div(diff, N) };",
       ),
   });
-  const loss = await run(
-    Deno.execPath(),
-    ["task", "grade", "--step", "loss"],
-    dir,
-  );
+  const loss = await gradeStep(dir, "loss");
   assert.equal(loss.code, 1, loss.out);
   assert.match(
     loss.out,
     /Forward pass loss \(In\[110\]\): your loss \S+ differs from the correct loss 1\.8973332763705641 by \S+, expected < 1e-12: with reg = 0 your loss is \S+ where mseLoss of your scores is \S+ \(N = 5 times the right value: a missing division by N\): mseLoss is off\n/,
   );
-  const backward = await run(
-    Deno.execPath(),
-    ["task", "grade", "--step", "backward"],
-    dir,
-  );
+  const backward = await gradeStep(dir, "backward");
   assert.equal(backward.code, 1, backward.out);
   assert.match(
     backward.out,
