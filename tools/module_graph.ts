@@ -373,7 +373,19 @@ async function main(): Promise<number> {
   return failed || runtime.length > 0 || up.length > 0 ? 1 : 0;
 }
 
-async function* sourceFiles(dir: string): AsyncGenerator<string> {
+/**
+ * The `.ts` files under `dir`, at any depth.
+ *
+ * @example
+ * ```ts
+ * import { sourceFiles } from "./module_graph.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const files = await Array.fromAsync(sourceFiles("src/core"));
+ * assert.ok(files.some((f) => f.endsWith("matrix.ts")));
+ * ```
+ */
+export async function* sourceFiles(dir: string): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {
     const path = join(dir, entry.name);
     if (entry.isDirectory) yield* sourceFiles(path);
